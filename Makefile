@@ -1,0 +1,30 @@
+# wirecrawl: `make demo` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= data/news.db
+
+.PHONY: demo test serve crawl clean-demo
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Serve the bundled offline news web on 127.0.0.1, crawl it, print a summary.
+demo: $(BIN)/.installed
+	$(BIN)/python -m demo.run
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+# Crawl the real feeds of settings/feeds.py into $(DB).
+crawl: $(BIN)/.installed
+	SCRAPY_SETTINGS_MODULE=settings.prod WIRECRAWL_DB=$(DB) $(BIN)/scrapy crawl feeds
+
+# Browse a database read-only in Datasette on http://127.0.0.1:8001/
+serve: $(BIN)/.installed
+	$(BIN)/datasette serve $(DB) --metadata storage/metadata.yml --host 127.0.0.1 --port 8001 --setting sql_time_limit_ms 5000
+
+clean-demo:
+	rm -f data/demo.db data/demo.db-wal data/demo.db-shm data/demo-feeds.txt

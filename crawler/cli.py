@@ -1,0 +1,151 @@
+"""``python -m crawler``: the crawl's own extraction and dedup code, outside a crawl.
+
+    python -m crawler extract PAGE.html [--url URL]
+    python -m crawler dedup ARTICLES.jsonl [--db FILE]      (or - for standard input)
+    python -m crawler summary [--db FILE]
+
+Exit codes: 0 done, 1 the input had no result (no article on the page), 2 bad usage or
+unreadable input (missing file, bad JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from pipelines.dedup import ClusterAssigner
+from pipelines.extraction import ExtractionError, extract_article
+from pipelines.signature import sign
+from storage import NewsDatabase, article_id_for
+from storage.queries import summary
+
+COMMIT_EVERY = 1000
+
+
+class UsageProblem(Exception):
+    """Bad input; the message says what to fix. Exit code 2."""
+
+
+def _settings() -> Any:
+    # The same defaults the crawl uses, read from the settings module, never copied.
+    from scrapy.utils.project import get_project_settings
+
+    return get_project_settings()
+
+
+def cmd_extract(args: argparse.Namespace, out: IO[str]) -> int:
+    path = Path(args.page)
+    if not path.is_file():
+        raise UsageProblem(f"{args.page}: no such file; give the path of a saved HTML page")
+    settings = _settings()
+    try:
+        article = extract_article(
+            path.read_bytes(),
+            url=args.url,
+            num_perm=settings.getint("NEWS_DEDUP_NUM_PERM"),
+            shingle_words=settings.getint("NEWS_DEDUP_SHINGLE_WORDS"),
+        )
+    except ExtractionError as error:
+        print(f"{args.page}: {error}", file=sys.stderr)
+        return 1
+    article.pop("minhash")
+    article["url"] = args.url or article.get("canonical_url")
+    json.dump(article, out, ensure_ascii=False)
+    out.write("\n")
+    return 0
+
+
+def _read_jsonl(stream: IO[str], source: str) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageProblem(f"{source}, line {number}: not JSON ({error.msg})") from None
+        if not isinstance(row, dict) or "id" not in row or not isinstance(row.get("text"), str):
+            raise UsageProblem(f"{source}, line {number}: each line needs an \"id\" and a \"text\" string")
+        yield row
+
+
+def cmd_dedup(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.articles == "-":
+        stream, source = sys.stdin, "standard input"
+    else:
+        if not Path(args.articles).is_file():
+            raise UsageProblem(f"{args.articles}: no such file; give a JSON-lines file or - for standard input")
+        stream, source = open(args.articles, encoding="utf-8"), args.articles
+    settings = _settings()
+    num_perm = settings.getint("NEWS_DEDUP_NUM_PERM")
+    shingle_words = settings.getint("NEWS_DEDUP_SHINGLE_WORDS")
+    with tempfile.TemporaryDirectory(prefix="wirecrawl-dedup-") as scratch:
+        db = NewsDatabase.open(args.db or Path(scratch) / "index.db")
+        assigner = ClusterAssigner(db.dedup_index(num_perm=num_perm), threshold=settings.getfloat("NEWS_DEDUP_THRESHOLD"))
+        try:
+            for count, row in enumerate(_read_jsonl(stream, source), start=1):
+                signature = sign(row["text"], num_perm=num_perm, shingle_words=shingle_words)
+                db.begin()
+                assignment = assigner.assign(
+                    article_id_for(f"wirecrawl-dedup:{row['id']}"),
+                    signature.hashvalues,
+                    signature.shingles,
+                    signature.text_hash,
+                    row.get("published"),
+                )
+                out.write(json.dumps({"id": row["id"], "cluster": assignment.cluster_id}) + "\n")
+                if count % COMMIT_EVERY == 0:
+                    db.commit()
+        finally:
+            db.close()
+            if stream is not sys.stdin:
+                stream.close()
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace, out: IO[str]) -> int:
+    path = args.db or _settings().get("NEWS_DB_PATH")
+    if not Path(path).is_file():
+        raise UsageProblem(f"{path}: no such database; run a crawl first (make demo, or scrapy crawl feeds)")
+    db = NewsDatabase.open(path)
+    try:
+        out.write(summary(db.conn))
+    finally:
+        db.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m crawler", description="wirecrawl's extraction and dedup, outside a crawl.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    extract = commands.add_parser("extract", help="print one page's extracted article as JSON")
+    extract.add_argument("page", help="a saved HTML page")
+    extract.add_argument("--url", help="the page's URL (helps resolve links and metadata)")
+    extract.set_defaults(handler=cmd_extract)
+
+    dedup = commands.add_parser("dedup", help="assign wire-copy clusters to JSON lines {id, text, ...}")
+    dedup.add_argument("articles", help="a JSON-lines file, or - for standard input")
+    dedup.add_argument("--db", help="use and add to the dedup index of this database (default: a temporary index)")
+    dedup.set_defaults(handler=cmd_dedup)
+
+    summary_parser = commands.add_parser("summary", help="print what a database holds: articles, clusters, sources")
+    summary_parser.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
+    summary_parser.set_defaults(handler=cmd_summary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args, out or sys.stdout)
+    except UsageProblem as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader (head, a closed pager) has all it wants
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,87 @@
+"""Which feeds to crawl: the NEWS_FEEDS setting, or ``-a feeds=`` (a URL, a text file or OPML).
+
+Every feed is a dict ``{"url", "name", "language", "country"}``; only ``url`` is required.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
+
+
+class FeedListError(ValueError):
+    """The feed list cannot be read; the message says what to give instead."""
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def parse_opml(text: str, source: str = "OPML") -> list[dict[str, Any]]:
+    """Feeds of an OPML subscription list: every <outline> with an xmlUrl, at any depth."""
+    try:
+        root = ElementTree.fromstring(text)
+    except (ElementTree.ParseError, DefusedXmlException) as error:
+        raise FeedListError(f"{source} is not valid OPML: {error}") from error
+    feeds = []
+    for outline in root.iter("outline"):
+        url = outline.get("xmlUrl")
+        if url:
+            feeds.append(
+                {
+                    "url": url.strip(),
+                    "name": outline.get("title") or outline.get("text"),
+                    "language": outline.get("language"),
+                    "country": outline.get("country"),
+                }
+            )
+    return feeds
+
+
+def parse_url_list(text: str, source: str = "feed list") -> list[dict[str, Any]]:
+    """One feed per line: ``URL [name]``; blank lines and lines starting with # are skipped."""
+    feeds = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        url, _, name = line.partition(" ")
+        if not _is_url(url):
+            raise FeedListError(f"{source}, line {number}: {url!r} is not an http(s) URL")
+        feeds.append({"url": url, "name": name.strip() or None})
+    return feeds
+
+
+def load_feeds(argument: str | None, default: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The feeds for this crawl, without repeats, in the order given.
+
+    >>> load_feeds("https://example.com/rss.xml", default=[])
+    [{'url': 'https://example.com/rss.xml', 'name': None}]
+    """
+    if argument is None or not argument.strip():
+        feeds = [dict(feed) for feed in default]
+    elif _is_url(argument.strip()):
+        feeds = [{"url": url.strip(), "name": None} for url in argument.split(",") if url.strip()]
+    else:
+        path = Path(argument)
+        if not path.is_file():
+            raise FeedListError(
+                f"feeds={argument!r} is neither an http(s) URL nor a file; give a feed URL,"
+                " a text file with one URL per line, or an OPML file"
+            )
+        text = path.read_text(encoding="utf-8-sig")
+        if text.lstrip().startswith("<"):
+            feeds = parse_opml(text, source=str(path))
+        else:
+            feeds = parse_url_list(text, source=str(path))
+    unique: dict[str, dict[str, Any]] = {}
+    for feed in feeds:
+        if not feed.get("url"):
+            raise FeedListError(f"feed without a url in the feed list: {feed!r}")
+        unique.setdefault(feed["url"], feed)
+    if not unique:
+        raise FeedListError("the feed list is empty; give at least one feed URL")
+    return list(unique.values())

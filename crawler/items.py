@@ -1,0 +1,36 @@
+"""ArticleItem: one fetched article on its way through extract, dedup and store."""
+
+from __future__ import annotations
+
+import scrapy
+
+
+class ArticleItem(scrapy.Item):
+    # Set by the spider
+    url = scrapy.Field()  # canonical URL: the article's key
+    fetched_url = scrapy.Field()  # the URL the page was finally fetched from
+    feed_url = scrapy.Field()
+    feed_title = scrapy.Field()  # the entry's title in the feed
+    feed_published = scrapy.Field()  # the entry's date in the feed (ISO 8601, UTC)
+    fetched = scrapy.Field()
+    content_type = scrapy.Field()
+    body = scrapy.Field()  # raw bytes; removed once the worker has them
+    # Set by ExtractPipeline (pipelines/extraction.py says what each holds)
+    title = scrapy.Field()
+    text = scrapy.Field()
+    authors = scrapy.Field()
+    published = scrapy.Field()
+    language = scrapy.Field()
+    description = scrapy.Field()
+    site_name = scrapy.Field()
+    tags = scrapy.Field()
+    canonical_url = scrapy.Field()
+    image = scrapy.Field()
+    words = scrapy.Field()
+    text_hash = scrapy.Field()
+    shingles = scrapy.Field()
+    minhash = scrapy.Field()
+    # Set by DedupPipeline
+    id = scrapy.Field()
+    cluster_id = scrapy.Field()
+    similarity = scrapy.Field()

@@ -1,0 +1,109 @@
+"""ExtractPipeline: extract and sign every fetched page in a pool of worker processes.
+
+trafilatura costs tens of milliseconds of CPU per page and holds the GIL; run in the
+reactor's process it would stall every download. The pool's workers run
+``pipelines.extraction.extract_article`` and send back the text, metadata and MinHash
+signature, so the main process only waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import DropItem
+
+from .database import record_error
+from .extraction import ExtractionError, extract_article
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+# Fields copied from the worker's result onto the item.
+EXTRACTED_FIELDS = (
+    "title", "text", "authors", "published", "language", "description", "site_name", "tags",
+    "canonical_url", "image", "words", "text_hash", "shingles", "minhash",
+)  # fmt: skip
+
+
+def worker_count(setting: int) -> int:
+    return setting if setting > 0 else (os.cpu_count() or 1)
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    # forkserver: workers never inherit the reactor's threads and sockets, and start fast
+    # because the server process has imported trafilatura once.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipelines.extraction"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+class ExtractPipeline:
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.workers = worker_count(settings.getint("NEWS_EXTRACT_WORKERS"))
+        self.min_words = settings.getint("NEWS_MIN_WORDS")
+        self.num_perm = settings.getint("NEWS_DEDUP_NUM_PERM")
+        self.shingle_words = settings.getint("NEWS_DEDUP_SHINGLE_WORDS")
+        self.pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.pool = start_pool(self.workers)
+        logger.info("Extracting articles in %d worker processes", self.workers)
+
+    def close_spider(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+    def _drop(self, item: Any, stat: str, reason: str) -> DropItem:
+        self.crawler.stats.inc_value(f"wirecrawl/extract/{stat}")
+        self.crawler.stats.inc_value("wirecrawl/articles_dropped")
+        record_error(self.crawler, "extract", item["url"], reason)
+        return DropItem(f"{reason}: {item['url']}")
+
+    async def process_item(self, item: Any) -> Any:
+        assert self.pool is not None, "ExtractPipeline used before open_spider"
+        body = item.pop("body")
+        pool = self.pool
+        future = pool.submit(
+            extract_article, body, item["fetched_url"], item.get("content_type"), self.num_perm, self.shingle_words
+        )
+        del body  # the worker has its copy; a 10 MB page should not wait here for its turn
+        try:
+            article = await asyncio.wrap_future(future)
+        except ExtractionError as error:
+            raise self._drop(item, "no_text", str(error)) from None
+        except BrokenProcessPool:
+            # A worker died (out of memory, killed): the pool is unusable, start another,
+            # once, however many of its items fail at the same time.
+            if self.pool is pool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = start_pool(self.workers)
+            raise self._drop(item, "worker_died", "extraction worker process died") from None
+        except Exception as error:  # a bug or a page that breaks a library: keep crawling
+            logger.exception("Extraction crashed on %s", item["url"])
+            raise self._drop(item, "crashed", f"extraction crashed: {type(error).__name__}: {error}") from None
+        if article["words"] < self.min_words:
+            raise self._drop(
+                item, "too_short", f"only {article['words']} words of text (NEWS_MIN_WORDS is {self.min_words})"
+            )
+        for field in EXTRACTED_FIELDS:
+            item[field] = article[field]
+        # The feed's timestamp has the minute; a page often gives only the day.
+        item["published"] = item.get("feed_published") or article["published"]
+        item["title"] = article["title"] or item.get("feed_title")
+        self.crawler.stats.inc_value("wirecrawl/extract/ok")
+        return item

@@ -1,0 +1,101 @@
+"""Text normalization, shingles and MinHash signatures, the same in every script.
+
+Copies of one dispatch differ in quotes (« » vs " "), number grouping (2.000 / 2 000),
+case and spacing; normalization removes exactly those differences and keeps letters,
+accents and Arabic as they are. Scripts written without spaces between words (Chinese,
+Japanese, Thai...) are cut into single characters, so a shingle of five tokens is five
+characters there and five words elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import regex
+import xxhash
+from datasketch import MinHash
+
+from storage.dedup_index import HASH_DTYPE
+
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
+# One unspaced character, or a run of word characters (regex's \w includes combining marks,
+# so Arabic with vowel marks and decomposed accents stay one word).
+_TOKEN = regex.compile(rf"[{_UNSPACED}]|[^\W{_UNSPACED}]+")
+_TATWEEL = "\u0640"  # Arabic letter stretching, typographic only
+
+
+def tokens(text: str) -> list[str]:
+    """Normalized word tokens of ``text``.
+
+    >>> tokens("« Retour de 2.000 militaires » — l'Irak")
+    ['retour', 'de', '2', '000', 'militaires', 'l', 'irak']
+    """
+    text = unicodedata.normalize("NFKC", text).casefold().replace(_TATWEEL, "")
+    found = _TOKEN.findall(text)
+    # Arabic-Indic and other decimal digits become ASCII, so ٢٠٠٠ and 2000 are one token.
+    return [_ascii_digits(token) if not token.isascii() else token for token in found]
+
+
+def _ascii_digits(token: str) -> str:
+    return "".join(str(unicodedata.digit(ch)) if ch.isdecimal() else ch for ch in token)
+
+
+def text_hash(text: str) -> str:
+    """Hash of the normalized text: two articles with equal hashes are exact copies."""
+    return hashlib.sha1(" ".join(tokens(text)).encode("utf-8")).hexdigest()
+
+
+def shingles(words: list[str], size: int) -> set[bytes]:
+    """Overlapping runs of ``size`` tokens (the whole text when it is shorter)."""
+    if not words:
+        return set()
+    if len(words) <= size:
+        return {" ".join(words).encode("utf-8")}
+    return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+
+
+def _xxh32(data: bytes) -> int:
+    # datasketch wants a 32-bit hash; xxh32 is about four times faster than its sha1 default.
+    return xxhash.xxh32_intdigest(data)
+
+
+# datasketch's default scheme since 2.0: a bijective 32-bit permutation, uint32 hash values.
+SCHEME = "affine32"
+
+
+@lru_cache(maxsize=4)
+def _permutations(num_perm: int) -> np.ndarray:
+    return MinHash(num_perm=num_perm, seed=1, scheme=SCHEME).permutations
+
+
+@dataclass(frozen=True)
+class Signature:
+    hashvalues: np.ndarray
+    shingles: int
+    text_hash: str
+
+    def to_bytes(self) -> bytes:
+        return np.ascontiguousarray(self.hashvalues, dtype=HASH_DTYPE).tobytes()
+
+    @staticmethod
+    def hashvalues_from_bytes(data: bytes) -> np.ndarray:
+        return np.frombuffer(data, dtype=HASH_DTYPE)
+
+
+def sign(text: str, num_perm: int = 128, shingle_words: int = 5) -> Signature:
+    """The MinHash signature of an article's text.
+
+    >>> sign("Les autorités irakiennes ont annoncé le retour").shingles
+    3
+    """
+    words = tokens(text)
+    minhash = MinHash(num_perm=num_perm, seed=1, hashfunc=_xxh32, permutations=_permutations(num_perm), scheme=SCHEME)
+    parts = shingles(words, shingle_words)
+    if parts:
+        minhash.update_batch(list(parts))
+    digest = hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()
+    return Signature(hashvalues=minhash.hashvalues, shingles=len(parts), text_hash=digest)
