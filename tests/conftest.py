@@ -1,0 +1,50 @@
+"""Shared fixtures: real SQLite files, the demo web on 127.0.0.1, real crawls in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from demo.server import WEB_ROOT, DemoWeb
+from storage import NewsDatabase
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "news.db"
+
+
+@pytest.fixture
+def news_db(db_path: Path):
+    db = NewsDatabase.open(db_path)
+    yield db
+    db.conn.close()
+
+
+@pytest.fixture(scope="session")
+def demo_web():
+    """The bundled demo news web, served on free ports of 127.0.0.1 for the whole session."""
+    with DemoWeb(port=0) as web:
+        yield web
+
+
+@pytest.fixture(scope="session")
+def demo_stories() -> dict[str, str]:
+    """Ground truth of the demo web: page (slug/path) -> story key."""
+    return json.loads((WEB_ROOT / "stories.json").read_text(encoding="utf-8"))
+
+
+def run_crawl(db_path: Path, feeds: str, *settings: str) -> subprocess.CompletedProcess[str]:
+    """``python -m scrapy crawl feeds`` in a subprocess, as cron or a user runs it."""
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "settings.demo", "WIRECRAWL_DB": str(db_path)}
+    command = [sys.executable, "-m", "scrapy", "crawl", "feeds", "-a", f"feeds={feeds}"]
+    for setting in settings:
+        command += ["-s", setting]
+    return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
