@@ -33,7 +33,7 @@ def news_database(crawler: Crawler) -> NewsDatabase:
 
 def record_error(crawler: Crawler, stage: str, url: str | None, reason: str) -> None:
     """Leave an ``errors`` row, a log line and a stat for a failed feed, fetch or extraction."""
-    logger.warning("%s failed for %s: %s", stage, url, reason)
+    logger.warning("%s error: %s: %s", stage, url, reason)
     crawler.stats.inc_value("wirecrawl/errors")
     crawler.stats.inc_value(f"wirecrawl/errors/{stage}")
     news_database(crawler).record_error(stage, url, reason, run_id=crawler.stats.get_value(RUN_ID_STAT))

@@ -25,6 +25,10 @@ from pipelines.database import news_database, record_error
 from storage import utc_now
 
 
+# feedparser flags these, but a feed with entries and only these problems was read in full.
+BENIGN_FEED_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+
+
 def _entry_published(entry: Any) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
@@ -88,7 +92,7 @@ class FeedsSpider(scrapy.Spider):
         if content_type := response.headers.get("Content-Type"):
             headers["content-type"] = content_type.decode("latin-1")
         parsed = feedparser.parse(response.body, response_headers=headers)
-        if parsed.bozo:
+        if parsed.bozo and not (parsed.entries and isinstance(parsed.bozo_exception, BENIGN_FEED_PROBLEMS)):
             reason = f"malformed feed: {parsed.bozo_exception}"
             if not parsed.entries:
                 self._feed_failed(feed_url, reason, response.status)

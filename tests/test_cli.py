@@ -1,0 +1,107 @@
+"""``python -m crawler``: the crawl's extraction and dedup code, run on files."""
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from crawler.cli import main
+from demo.server import WEB_ROOT
+from tests.conftest import PROJECT
+from tests.test_dedup import OTHER_STORY, seed_body
+
+SEED_PAGE = next(
+    page for page, story in json.loads((WEB_ROOT / "stories.json").read_text()).items()
+    if story == "fr-irak-militaires-syriens" and page.startswith("courrier-levant/")
+)
+
+
+def run(*argv, stdin=None):
+    out = io.StringIO()
+    if stdin is not None:
+        sys_stdin, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        code = main(list(argv), out=out)
+    finally:
+        if stdin is not None:
+            sys.stdin = sys_stdin
+    return code, out.getvalue()
+
+
+def test_extract_prints_one_json_object():
+    code, out = run("extract", str(WEB_ROOT / SEED_PAGE), "--url", "https://courrier.example/irak")
+    assert code == 0
+    article = json.loads(out)
+    assert {"title", "text", "authors", "published", "language", "url"} <= set(article)
+    assert article["url"] == "https://courrier.example/irak"
+    assert article["language"] == "fr"
+    assert "1.905 militaires syriens" in article["text"]
+    assert "minhash" not in article
+
+
+def test_extract_of_a_missing_file_exits_2(capsys):
+    code, _ = run("extract", "no-such-page.html")
+    assert code == 2
+    assert "no-such-page.html: no such file" in capsys.readouterr().err
+
+
+def test_extract_of_a_page_without_article_exits_1(tmp_path, capsys):
+    page = tmp_path / "empty.html"
+    page.write_text("<html><body></body></html>")
+    assert run("extract", str(page))[0] == 1
+    assert "empty.html:" in capsys.readouterr().err
+
+
+def test_dedup_prints_one_cluster_per_row_from_stdin():
+    body = seed_body()
+    rows = [
+        {"id": "a", "text": "\n".join(body)},
+        {"id": "b", "text": "\n".join(["BAGDAD (AFP) - " + body[0], *body[1:-1]]), "title": "Autre titre"},
+        {"id": "c", "text": OTHER_STORY},
+    ]
+    code, out = run("dedup", "-", stdin="".join(json.dumps(row) + "\n" for row in rows))
+    assert code == 0
+    result = {line["id"]: line["cluster"] for line in map(json.loads, out.splitlines())}
+    assert result["a"] == result["b"] != result["c"]
+
+
+def test_dedup_with_db_keeps_clusters_across_calls(tmp_path):
+    db = str(tmp_path / "index.db")
+    body = seed_body()
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps({"id": 1, "text": "\n".join(body)}) + "\n")
+    second = tmp_path / "second.jsonl"
+    second.write_text(json.dumps({"id": 2, "text": "\n".join(["PARIS (AFP) - " + body[0], *body[1:]])}) + "\n")
+    _, out1 = run("dedup", str(first), "--db", db)
+    _, out2 = run("dedup", str(second), "--db", db)
+    assert json.loads(out1)["cluster"] == json.loads(out2)["cluster"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"id": 1, "text": "a"}\n{not json\n', "line 2: not JSON"),
+        ('{"text": "no id"}\n', 'line 1: each line needs an "id" and a "text" string'),
+    ],
+)
+def test_dedup_bad_input_exits_2_with_the_line(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content)
+    assert run("dedup", str(path))[0] == 2
+    assert message in capsys.readouterr().err
+
+
+def test_summary_of_a_missing_database_says_what_to_do(tmp_path, capsys):
+    assert run("summary", "--db", str(tmp_path / "none.db"))[0] == 2
+    assert "run a crawl first" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "crawler", "extract", str(WEB_ROOT / SEED_PAGE)],
+        cwd=PROJECT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["language"] == "fr"

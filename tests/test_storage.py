@@ -1,0 +1,126 @@
+import sqlite3
+
+import pytest
+import sqlite_utils
+
+from storage import SCHEMA_VERSION, NewsDatabase, SchemaTooNew, article_id_for, site_of
+
+
+def article(url, cluster_id=None, **fields):
+    article_id = article_id_for(url)
+    return {
+        "id": article_id,
+        "url": url,
+        "title": "Titre",
+        "text": "Le texte de l'article.",
+        "cluster_id": cluster_id or article_id,
+        "published": "2024-12-19T10:00:00+00:00",
+        "fetched": "2024-12-19T10:05:00+00:00",
+        "authors": ["Sara"],
+        **fields,
+    }
+
+
+def test_new_database_has_schema_wal_and_fts(db_path, news_db):
+    db = sqlite_utils.Database(db_path)
+    assert {"feeds", "articles", "clusters", "crawl_runs", "errors", "dedup_signatures", "dedup_bands"} <= set(
+        db.table_names()
+    )
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db["articles"].detect_fts() == "articles_fts"
+
+
+def test_reopening_keeps_rows_and_does_not_migrate_again(db_path):
+    db = NewsDatabase.open(db_path)
+    db.add_article(article("https://a.example/1"))
+    db.close()
+    db = NewsDatabase.open(db_path)
+    assert db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    db.close()
+
+
+def test_database_from_a_newer_wirecrawl_is_refused(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(SchemaTooNew, match="upgrade wirecrawl or point NEWS_DB_PATH at another file"):
+        NewsDatabase.open(db_path)
+
+
+def test_same_url_is_stored_once(news_db):
+    assert news_db.add_article(article("https://a.example/1")) is True
+    assert news_db.add_article(article("https://a.example/1")) is False
+    news_db.commit()
+    assert news_db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    assert news_db.conn.execute("SELECT size FROM clusters").fetchone()[0] == 1
+
+
+def test_copies_count_in_their_cluster_and_widen_its_time_span(news_db):
+    first = article("https://a.example/1")
+    news_db.add_article(first)
+    news_db.add_article(article("https://b.example/2", cluster_id=first["id"], published="2024-12-19T12:30:00+00:00"))
+    news_db.add_article(article("https://c.example/3", cluster_id=first["id"], published="2024-12-19T08:00:00+00:00"))
+    news_db.commit()
+    row = news_db.conn.execute(
+        "SELECT representative_id, size, first_published, last_published FROM clusters"
+    ).fetchone()
+    assert row == (first["id"], 3, "2024-12-19T08:00:00+00:00", "2024-12-19T12:30:00+00:00")
+
+
+def test_uncommitted_batch_is_invisible_to_readers_and_lost_on_rollback(db_path, news_db):
+    news_db.add_article(article("https://a.example/1"))
+    reader = sqlite3.connect(db_path)
+    assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    news_db.rollback()
+    news_db.add_article(article("https://a.example/2"))
+    news_db.commit()
+    assert [r[0] for r in reader.execute("SELECT url FROM articles")] == ["https://a.example/2"]
+    reader.close()
+
+
+def test_full_text_search_finds_french_and_arabic(news_db):
+    news_db.add_article(article("https://a.example/1", text="Retour des militaires syriens, sécurité à Al Qaim"))
+    news_db.add_article(article("https://a.example/2", text="عودة الجنود السوريين من العراق"))
+    news_db.commit()
+    search = "SELECT a.url FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?"
+    assert [r[0] for r in news_db.conn.execute(search, ["militaires"])] == ["https://a.example/1"]
+    assert [r[0] for r in news_db.conn.execute(search, ["السوريين"])] == ["https://a.example/2"]
+    # remove_diacritics: a search typed without accents finds the accented word
+    assert [r[0] for r in news_db.conn.execute(search, ["securite"])] == ["https://a.example/1"]
+
+
+def test_feed_state_conditional_get_and_failures(news_db):
+    url = "https://a.example/rss"
+    news_db.upsert_feeds([{"url": url, "name": "A", "language": "fr"}])
+    assert news_db.feed_validators(url) == (None, None)
+    news_db.record_feed_failure(url, "HTTP 503", 503)
+    news_db.record_feed_failure(url, "HTTP 503", 503)
+    news_db.record_feed_success(url, 200, entries=12, title="Feed title")
+    news_db.save_feed_validators(url, '"abc"', "Fri, 20 Dec 2024 18:00:00 GMT")
+    news_db.commit()
+    row = news_db.conn.execute("SELECT name, consecutive_failures, last_error, entries_seen FROM feeds").fetchone()
+    assert row == ("A", 0, None, 12)  # a configured name is not replaced by the feed's title
+    assert news_db.feed_validators(url) == ('"abc"', "Fri, 20 Dec 2024 18:00:00 GMT")
+
+
+def test_errors_and_runs_are_recorded(news_db):
+    run_id = news_db.start_run()
+    news_db.record_error("fetch", "https://a.example/x", "HTTP 404", run_id)
+    news_db.finish_run(run_id, finish_reason="finished", articles_new=3, stats={"x": 1})
+    assert news_db.conn.execute("SELECT stage, url, reason, run_id FROM errors").fetchone() == (
+        "fetch", "https://a.example/x", "HTTP 404", run_id,
+    )
+    run = news_db.conn.execute("SELECT finish_reason, articles_new, stats, finished IS NOT NULL FROM crawl_runs").fetchone()
+    assert run == ("finished", 3, '{"x": 1}', 1)
+
+
+def test_article_ids_are_stable_positive_integers():
+    assert article_id_for("https://a.example/1") == article_id_for("https://a.example/1")
+    assert 0 < article_id_for("https://a.example/1") < 2**63
+    assert article_id_for("https://a.example/1") != article_id_for("https://a.example/2")
+
+
+def test_site_is_host_and_port_without_www():
+    assert site_of("https://www.Le-Monde.fr/a") == "le-monde.fr"
+    assert site_of("http://127.0.0.1:8701/a") == "127.0.0.1:8701"
