@@ -74,36 +74,44 @@ def _read_jsonl(stream: IO[str], source: str) -> Iterator[dict[str, Any]]:
 
 
 def cmd_dedup(args: argparse.Namespace, out: IO[str]) -> int:
-    if args.articles == "-":
-        stream, source = sys.stdin, "standard input"
-    else:
-        if not Path(args.articles).is_file():
-            raise UsageProblem(f"{args.articles}: no such file; give a JSON-lines file or - for standard input")
-        stream, source = open(args.articles, encoding="utf-8"), args.articles
+    from_stdin = args.articles == "-"
+    if not from_stdin and not Path(args.articles).is_file():
+        raise UsageProblem(f"{args.articles}: no such file; give a JSON-lines file or - for standard input")
     settings = _settings()
     num_perm = settings.getint("NEWS_DEDUP_NUM_PERM")
     shingle_words = settings.getint("NEWS_DEDUP_SHINGLE_WORDS")
     with tempfile.TemporaryDirectory(prefix="wirecrawl-dedup-") as scratch:
         db = NewsDatabase.open(args.db or Path(scratch) / "index.db")
-        assigner = ClusterAssigner(db.dedup_index(num_perm=num_perm), threshold=settings.getfloat("NEWS_DEDUP_THRESHOLD"))
         try:
-            for count, row in enumerate(_read_jsonl(stream, source), start=1):
-                signature = sign(row["text"], num_perm=num_perm, shingle_words=shingle_words)
-                db.begin()
-                assignment = assigner.assign(
-                    article_id_for(f"wirecrawl-dedup:{row['id']}"),
-                    signature.hashvalues,
-                    signature.shingles,
-                    signature.text_hash,
-                    row.get("published"),
+            if db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]:
+                # Its index rows would have no article behind them and could mislead the next crawl.
+                raise UsageProblem(
+                    f"{args.db} holds crawled articles; give python -m crawler dedup --db an index file of its own"
                 )
-                out.write(json.dumps({"id": row["id"], "cluster": assignment.cluster_id}) + "\n")
-                if count % COMMIT_EVERY == 0:
-                    db.commit()
+            assigner = ClusterAssigner(
+                db.dedup_index(num_perm=num_perm), threshold=settings.getfloat("NEWS_DEDUP_THRESHOLD")
+            )
+            stream = sys.stdin if from_stdin else open(args.articles, encoding="utf-8")
+            source = "standard input" if from_stdin else args.articles
+            try:
+                for count, row in enumerate(_read_jsonl(stream, source), start=1):
+                    signature = sign(row["text"], num_perm=num_perm, shingle_words=shingle_words)
+                    db.begin()
+                    assignment = assigner.assign(
+                        article_id_for(f"wirecrawl-dedup:{row['id']}"),
+                        signature.hashvalues,
+                        signature.shingles,
+                        signature.text_hash,
+                        row.get("published"),
+                    )
+                    out.write(json.dumps({"id": row["id"], "cluster": assignment.cluster_id}) + "\n")
+                    if count % COMMIT_EVERY == 0:
+                        db.commit()
+            finally:
+                if not from_stdin:
+                    stream.close()
         finally:
             db.close()
-            if stream is not sys.stdin:
-                stream.close()
     return 0
 
 

@@ -7,11 +7,12 @@ from typing import Any
 
 LARGEST_CLUSTERS_SQL = """
 SELECT c.id, c.size, rep.title,
-       group_concat(DISTINCT coalesce(a.site_name, a.site)) AS sources,
+       group_concat(DISTINCT coalesce(a.site_name, f.name, a.site)) AS sources,
        group_concat(DISTINCT a.language) AS languages
 FROM clusters c
 JOIN articles rep ON rep.id = c.representative_id
 JOIN articles a ON a.cluster_id = c.id
+LEFT JOIN feeds f ON f.url = a.feed_url
 GROUP BY c.id
 ORDER BY c.size DESC, c.first_published
 LIMIT :limit

@@ -48,3 +48,16 @@ def run_crawl(db_path: Path, feeds: str, *settings: str) -> subprocess.Completed
     for setting in settings:
         command += ["-s", setting]
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)
+
+
+def project_crawler(db_path: Path, spidercls=None, **overrides):
+    """A Crawler with the project's settings (settings.base), writing to ``db_path``."""
+    from scrapy.utils.project import get_project_settings
+    from scrapy.utils.test import get_crawler
+
+    project = get_project_settings()
+    # Only the project's own values (not Scrapy's defaults, whose reactor setting would clash
+    # with the reactor get_crawler picks for tests).
+    settings = {name: project[name] for name in project if project.getpriority(name) > 0}
+    settings.update(NEWS_DB_PATH=str(db_path), **overrides)
+    return get_crawler(spidercls, settings_dict=settings)

@@ -105,3 +105,16 @@ def test_module_entry_point_runs():
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["language"] == "fr"
+
+
+def test_dedup_refuses_a_crawl_database(tmp_path, capsys):
+    from storage import NewsDatabase, article_id_for
+
+    db_path = tmp_path / "news.db"
+    db = NewsDatabase.open(db_path)
+    db.add_article({"id": article_id_for("https://a.example/1"), "url": "https://a.example/1", "text": "x", "cluster_id": article_id_for("https://a.example/1")})
+    db.close()
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"id": 1, "text": "a b c"}\n')
+    assert run("dedup", str(rows), "--db", str(db_path))[0] == 2
+    assert "holds crawled articles" in capsys.readouterr().err

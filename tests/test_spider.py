@@ -3,11 +3,11 @@
 import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, Response, XmlResponse
-from scrapy.utils.test import get_crawler
 
 from crawler.spiders.feeds import FeedsSpider
 from pipelines.database import news_database
 from storage import article_id_for
+from tests.conftest import project_crawler
 
 FEED_URL = "https://news.example/rss/monde.xml"
 
@@ -25,7 +25,7 @@ RSS = """<?xml version="1.0" encoding="utf-8"?>
 
 @pytest.fixture
 def spider(db_path):
-    crawler = get_crawler(FeedsSpider, {"NEWS_DB_PATH": str(db_path)})
+    crawler = project_crawler(db_path, FeedsSpider)
     spider = FeedsSpider.from_crawler(crawler, feeds=FEED_URL)
     crawler.spider = spider
     news_database(crawler).upsert_feeds([{"url": FEED_URL, "name": None}])

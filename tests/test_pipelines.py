@@ -1,0 +1,85 @@
+"""The three item pipelines, built by Scrapy's get_crawler on a real database file."""
+
+import asyncio
+import json
+import sqlite3
+
+import pytest
+from scrapy.exceptions import DropItem
+
+from crawler.items import ArticleItem
+from demo.server import WEB_ROOT
+from pipelines.database import news_database
+from pipelines.dedup import DedupPipeline
+from pipelines.extract import ExtractPipeline
+from pipelines.store import StorePipeline
+from tests.conftest import project_crawler
+
+STORIES = json.loads((WEB_ROOT / "stories.json").read_text(encoding="utf-8"))
+SEED_PAGES = sorted(page for page, story in STORIES.items() if story == "fr-irak-militaires-syriens")
+
+
+@pytest.fixture
+def crawler(db_path):
+    crawler = project_crawler(db_path, NEWS_EXTRACT_WORKERS=1, NEWS_STORE_BATCH_SIZE=2, NEWS_STORE_BATCH_SECONDS=0)
+    yield crawler
+    news_database(crawler).close()
+
+
+def fetched(page: str, body: bytes | None = None) -> ArticleItem:
+    url = f"https://{page.split('/')[0]}.example/{page.split('/', 1)[1]}"
+    return ArticleItem(
+        url=url, fetched_url=url, feed_url=None, feed_title="Titre du flux", feed_published="2024-12-19T10:00:00+00:00",
+        content_type="text/html; charset=utf-8", body=body if body is not None else (WEB_ROOT / page).read_bytes(),
+    )
+
+
+@pytest.fixture
+def extract(crawler):
+    pipeline = ExtractPipeline.from_crawler(crawler)
+    pipeline.open_spider()
+    yield pipeline
+    pipeline.close_spider()
+
+
+def test_worker_returns_everything_dedup_needs(extract):
+    item = asyncio.run(extract.process_item(fetched(SEED_PAGES[0])))
+    assert "body" not in item
+    assert item["language"] == "fr" and item["words"] > 200
+    assert len(item["minhash"]) == 512 and item["text_hash"]
+    assert item["published"] == "2024-12-19T10:00:00+00:00"  # the feed's timestamp has the minute
+
+
+def test_page_without_enough_text_is_dropped_with_a_reason_and_an_error_row(extract, crawler):
+    short = b"<html><body><article><p>Vid\xc3\xa9o : les images du poste d'Al Qaim.</p></article></body></html>"
+    with pytest.raises(DropItem, match="only 8 words of text"):
+        asyncio.run(extract.process_item(fetched("courrier-levant/short.html", short)))
+    assert crawler.stats.get_value("wirecrawl/extract/too_short") == 1
+    assert crawler.stats.get_value("wirecrawl/articles_dropped") == 1
+    row = news_database(crawler).conn.execute("SELECT stage, url, reason FROM errors").fetchone()
+    assert row[0] == "extract" and row[1].endswith("/short.html") and "NEWS_MIN_WORDS is 40" in row[2]
+
+
+def test_copies_are_clustered_and_stored_in_batches(extract, crawler, db_path):
+    dedup, store = DedupPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    reader = sqlite3.connect(db_path)
+    stored = []
+    for number, page in enumerate(SEED_PAGES, start=1):
+        item = store.process_item(dedup.process_item(asyncio.run(extract.process_item(fetched(page)))))
+        stored.append(item)
+        # NEWS_STORE_BATCH_SIZE is 2: readers see the articles only when a batch is committed
+        assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == number - number % 2
+    store.close_spider()
+    assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == len(SEED_PAGES)
+    assert {item["cluster_id"] for item in stored} == {stored[0]["id"]}
+    assert reader.execute("SELECT size FROM clusters").fetchall() == [(len(SEED_PAGES),)]
+    reader.close()
+
+
+def test_article_already_stored_is_dropped_by_dedup(extract, crawler):
+    dedup, store = DedupPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
+    store.process_item(dedup.process_item(asyncio.run(extract.process_item(fetched(SEED_PAGES[0])))))
+    again = asyncio.run(extract.process_item(fetched(SEED_PAGES[0])))
+    with pytest.raises(DropItem, match="already stored"):
+        dedup.process_item(again)
