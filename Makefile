@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo
+.PHONY: demo test serve crawl clean-demo eval-extract
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,16 @@ test: $(BIN)/.installed
 crawl: $(BIN)/.installed
 	SCRAPY_SETTINGS_MODULE=settings.prod WIRECRAWL_DB=$(DB) $(BIN)/scrapy crawl feeds
 
-# Browse a database read-only in Datasette on http://127.0.0.1:8001/
+# Browse a database read-only in Datasette on http://127.0.0.1:8001/, with the story view
+# (storage/datasette_plugin). Datasette reads a mutable file through mode=ro connections and
+# nothing here writes (no write queries or plugins), so a cron crawl can run meanwhile.
 serve: $(BIN)/.installed
-	$(BIN)/datasette serve $(DB) --metadata storage/metadata.yml --host 127.0.0.1 --port 8001 --setting sql_time_limit_ms 5000
+	$(BIN)/datasette serve $(DB) --metadata storage/metadata.yml --plugins-dir storage/datasette_plugin \
+		--host 127.0.0.1 --port 8001 --setting sql_time_limit_ms 5000
 
 clean-demo:
 	rm -f data/demo.db data/demo.db-wal data/demo.db-shm data/demo-feeds.txt
+
+# Score extract_article against plain trafilatura on ../shared/corpus/extraction (skipped if absent).
+eval-extract: $(BIN)/.installed
+	$(BIN)/python scripts/eval_extract.py

@@ -16,8 +16,10 @@ import lxml.html
 import regex
 import trafilatura
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
+from .cleaning import clean_body
 from .signature import sign
 
 _WORD = regex.compile(r"\w+")
@@ -75,6 +77,20 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     return declared
 
 
+def article_text(document: Any, authors: list[str], labels: list[str]) -> str:
+    """trafilatura's body without in-container boilerplate (``pipelines/cleaning.py``), as text.
+
+    The rules work on the structured body, so headings are known from paragraphs; the text is
+    rendered again only when a block was removed, with trafilatura's own serializer.
+    """
+    body = document.body
+    if body is not None and clean_body(body, document.title, authors, labels):
+        cleaned = xmltotxt(body, False).strip()
+        if cleaned:
+            return cleaned
+    return document.text.strip()
+
+
 def extract_article(
     html: str | bytes,
     url: str | None = None,
@@ -108,18 +124,21 @@ def extract_article(
     )
     if document is None or not (document.text or "").strip():
         raise ExtractionError("no article text found on the page")
-    text = document.text.strip()
+    authors = _split_list(document.author)
+    tags = _split_list(document.tags, ",")
+    categories = _split_list(document.categories, ",")
+    text = article_text(document, authors, categories + tags)
     signature = sign(text, num_perm=num_perm, shingle_words=shingle_words)
     return {
         "title": document.title,
         "text": text,
-        "authors": _split_list(document.author),
+        "authors": authors,
         "published": document.date,
         "language": detect_language(text, declared_language),
         "description": document.description,
         "site_name": document.sitename,
-        "tags": _split_list(document.tags, ","),
-        "categories": _split_list(document.categories, ","),
+        "tags": tags,
+        "categories": categories,
         "canonical_url": document.url,
         "image": document.image,
         "words": len(_WORD.findall(text)),
