@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo eval-extract
+.PHONY: demo test serve crawl clean-demo eval-extract eval-dedup bench-dedup
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,11 @@ clean-demo:
 # Score extract_article against plain trafilatura on ../shared/corpus/extraction (skipped if absent).
 eval-extract: $(BIN)/.installed
 	$(BIN)/python scripts/eval_extract.py
+
+# Score python -m crawler dedup against plain MinHash LSH on ../shared/corpus/wirecopies (skipped if absent).
+eval-dedup: $(BIN)/.installed
+	$(BIN)/python scripts/eval_dedup.py
+
+# Insert 1,000,000 synthetic articles into a fresh dedup index; print articles/s, lookup p50/p99, RSS, cold start.
+bench-dedup: $(BIN)/.installed
+	$(BIN)/python scripts/bench_dedup.py

@@ -3,6 +3,7 @@
     python -m crawler extract PAGE.html [--url URL]
     python -m crawler dedup ARTICLES.jsonl [--db FILE]      (or - for standard input)
     python -m crawler summary [--db FILE]
+    python -m crawler reclean [--site SITE] [--db FILE]
 
 Exit codes: 0 done, 1 the input had no result (no article on the page), 2 bad usage or
 unreadable input (missing file, bad JSON).
@@ -18,10 +19,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from pipelines.dedup import ClusterAssigner
-from pipelines.extraction import ExtractionError, extract_article
-from pipelines.signature import sign
-from storage import NewsDatabase, article_id_for
+from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
+from pipelines.extraction import ExtractionError, extract_article, word_count
+from pipelines.signature import remove_lines
+from storage import NewsDatabase, article_id_for, site_of
 from storage.queries import summary
 
 COMMIT_EVERY = 1000
@@ -88,21 +89,22 @@ def cmd_dedup(args: argparse.Namespace, out: IO[str]) -> int:
                 raise UsageProblem(
                     f"{args.db} holds crawled articles; give python -m crawler dedup --db an index file of its own"
                 )
-            assigner = ClusterAssigner(
-                db.dedup_index(num_perm=num_perm), threshold=settings.getfloat("NEWS_DEDUP_THRESHOLD")
-            )
+            assigner = ClusterAssigner.from_settings(dedup_index_from_settings(db, settings), settings)
+            site_lines = db.site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
             stream = sys.stdin if from_stdin else open(args.articles, encoding="utf-8")
             source = "standard input" if from_stdin else args.articles
             try:
                 for count, row in enumerate(_read_jsonl(stream, source), start=1):
-                    signature = sign(row["text"], num_perm=num_perm, shingle_words=shingle_words)
                     db.begin()
-                    assignment = assigner.assign(
+                    assignment = cluster_text(
+                        assigner,
+                        site_lines,
                         article_id_for(f"wirecrawl-dedup:{row['id']}"),
-                        signature.hashvalues,
-                        signature.shingles,
-                        signature.text_hash,
+                        row.get("site") or (site_of(row["url"]) if row.get("url") else ""),
+                        row["text"],
                         row.get("published"),
+                        num_perm,
+                        shingle_words,
                     )
                     out.write(json.dumps({"id": row["id"], "cluster": assignment.cluster_id}) + "\n")
                     if count % COMMIT_EVERY == 0:
@@ -127,6 +129,30 @@ def cmd_summary(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_reclean(args: argparse.Namespace, out: IO[str]) -> int:
+    """Remove from stored articles the lines their site's model has learned since they were stored."""
+    path = args.db or _settings().get("NEWS_DB_PATH")
+    if not Path(path).is_file():
+        raise UsageProblem(f"{path}: no such database; run a crawl first (make demo, or scrapy crawl feeds)")
+    db = NewsDatabase.open(path)
+    try:
+        site_lines = db.site_lines(_settings().getint("NEWS_BOILERPLATE_CLUSTERS"))
+        sites = [args.site] if args.site else db.sites()
+        for site in sites:
+            known = site_lines.known(site)
+            changed = 0
+            for article_id, text in list(db.site_texts(site)):
+                cleaned = remove_lines(text, known).strip()
+                if cleaned and cleaned != text:
+                    db.replace_text(article_id, cleaned, word_count(cleaned))
+                    changed += 1
+            db.commit()
+            out.write(f"{site}: {changed} articles cleaned of {len(known)} known boilerplate lines\n")
+    finally:
+        db.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crawler", description="wirecrawl's extraction and dedup, outside a crawl.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -144,6 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary_parser = commands.add_parser("summary", help="print what a database holds: articles, clusters, sources")
     summary_parser.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
     summary_parser.set_defaults(handler=cmd_summary)
+    reclean = commands.add_parser(
+        "reclean", help="remove from stored articles the boilerplate lines their site's model learned since"
+    )
+    reclean.add_argument("--site", help="only this site (as in articles.site), default every site")
+    reclean.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
+    reclean.set_defaults(handler=cmd_reclean)
     return parser
 
 

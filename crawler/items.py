@@ -30,6 +30,7 @@ class ArticleItem(scrapy.Item):
     text_hash = scrapy.Field()
     shingles = scrapy.Field()
     minhash = scrapy.Field()
+    line_keys = scrapy.Field()  # keys of the text's lines, for the site boilerplate model
     # Set by DedupPipeline
     id = scrapy.Field()
     cluster_id = scrapy.Field()

@@ -3,16 +3,22 @@
 All of a crawl's writes go through one connection, so an article, its dedup index rows and
 its cluster count are committed in the same transaction (``pipelines/store.py`` decides
 when). The connection is opened on first use and closed, committed, when the engine stops.
+
+If a write fails (disk full, read-only file, I/O error) the connection rolls the open batch
+back and refuses every later write (``storage.StorageFailed``), and the crawl is stopped with
+the finish reason ``database_error``: the next run fetches what this one could not keep.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import TYPE_CHECKING
 
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
-from storage import NewsDatabase
+from storage import NewsDatabase, StorageFailed
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -20,15 +26,55 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RUN_ID_STAT = "wirecrawl/run_id"
+STORAGE_FAILURE_STAT = "wirecrawl/storage_failure"
 
 
 def news_database(crawler: Crawler) -> NewsDatabase:
     db = getattr(crawler, "_wirecrawl_db", None)
     if db is None:
         db = NewsDatabase.open(crawler.settings.get("NEWS_DB_PATH"))
+        if max_pages := crawler.settings.getint("NEWS_DB_MAX_PAGES"):
+            db.conn.execute(f"PRAGMA max_page_count = {int(max_pages)}")
+        db.set_on_failure(lambda error: stop_on_storage_failure(crawler, error))
         crawler._wirecrawl_db = db  # type: ignore[attr-defined]
-        crawler.signals.connect(db.close, signal=signals.engine_stopped, weak=False)
+        crawler.signals.connect(_close_database(db), signal=signals.engine_stopped, weak=False)
     return db
+
+
+def _close_database(db: NewsDatabase):
+    def close() -> None:
+        try:
+            db.close()
+        except (sqlite3.Error, StorageFailed) as error:
+            logger.error("Closing the database: %s", error)
+
+    return close
+
+
+def stop_on_storage_failure(crawler: Crawler, error: BaseException) -> None:
+    """The database cannot be written: say so once, and close the spider (exit code 2)."""
+    stats = crawler.stats
+    if stats is not None and stats.get_value(STORAGE_FAILURE_STAT):
+        return
+    logger.critical(
+        "The database %s cannot be written (%s: %s); stopping the crawl. Nothing of the open batch"
+        " was kept; the next run fetches it again.",
+        crawler.settings.get("NEWS_DB_PATH"),
+        type(error).__name__,
+        error,
+    )
+    if stats is not None:
+        stats.set_value(STORAGE_FAILURE_STAT, f"{type(error).__name__}: {error}")
+    engine = crawler.engine
+    if engine is None or engine.spider is None:
+        return
+    from twisted.internet import reactor
+
+    def close() -> None:
+        if engine.spider is not None and engine._slot is not None and engine._slot.closing is None:
+            deferred_from_coro(engine.close_spider_async(reason="database_error"))
+
+    reactor.callLater(0, close)  # type: ignore[attr-defined]
 
 
 def record_error(crawler: Crawler, stage: str, url: str | None, reason: str) -> None:
@@ -36,4 +82,7 @@ def record_error(crawler: Crawler, stage: str, url: str | None, reason: str) -> 
     logger.warning("%s error: %s: %s", stage, url, reason)
     crawler.stats.inc_value("wirecrawl/errors")
     crawler.stats.inc_value(f"wirecrawl/errors/{stage}")
-    news_database(crawler).record_error(stage, url, reason, run_id=crawler.stats.get_value(RUN_ID_STAT))
+    try:
+        news_database(crawler).record_error(stage, url, reason, run_id=crawler.stats.get_value(RUN_ID_STAT))
+    except StorageFailed:
+        pass  # the crawl is stopping; the log line above is all that is left of it

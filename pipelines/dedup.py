@@ -1,35 +1,53 @@
 """Wire-copy clustering: the rule that puts an article in a cluster, and DedupPipeline.
 
-The rule (``ClusterAssigner.assign``), in order:
+An article's text is signed after its site's known boilerplate lines are removed
+(``storage/site_lines.py``), with MinHash over word 3-grams (``pipelines/signature.py``).
+Then ``ClusterAssigner.assign`` decides, against the persistent index:
 
-1. An article whose normalized text equals an indexed article's is an exact copy: it joins
-   that article's cluster (similarity 1.0).
-2. Otherwise the persistent LSH index gives the indexed articles that share a band with its
-   MinHash signature. The most similar one whose estimated Jaccard similarity is at least
-   ``NEWS_DEDUP_THRESHOLD`` gives the article its cluster.
-3. Otherwise the article starts a new cluster and is its representative; the cluster's id
-   is the article's id, so it never changes.
+1. Candidates: indexed articles with the same normalized text (exact copies), and those the
+   LSH index proposes (a shared band; about 9 in 10 pairs of Jaccard 0.2 are proposed, so
+   short excerpts are too). Only articles published within ``NEWS_DEDUP_WINDOW_HOURS`` of
+   this one count: copies of a dispatch appear within about two days, and a templated brief
+   on another day (a market close, the weather) is another story.
+2. Verification of each candidate: it is a copy when the estimated Jaccard similarity is at
+   least ``NEWS_DEDUP_THRESHOLD`` (copies of about the same length), or when the shorter text
+   lies mostly inside the longer one, estimated containment at least
+   ``NEWS_DEDUP_CONTAINMENT``, for texts of unequal length (the shorter at most
+   ``MAX_CONTAINED_LENGTH_RATIO`` of the longer, and at least ``MIN_CONTAINED_SHINGLES``
+   shingles): excerpts, truncated copies, updates with new paragraphs. A paragraph two stories share (a common
+   lead or background paragraph) is a minority of either text and stays below it.
+3. Clustering without chains: the article joins the cluster of its most similar verified
+   candidate, or starts a new cluster whose id is its own id, and is its representative.
+   Clusters are never merged afterwards, so one weak link cannot chain two stories together,
+   and a cluster's id never changes.
 
-An article joins exactly one existing cluster and clusters are never merged afterwards, so
-one weak link cannot chain two stories together. ``python -m crawler dedup`` runs the same
-class on JSON lines.
+``python -m crawler dedup`` runs the same classes on JSON lines.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scrapy.exceptions import DropItem
 
-from storage import DedupIndex, article_id_for
+from storage import DedupIndex, SiteLines, article_id_for, hours_between, site_of
 
 from .database import news_database
-from .signature import Signature
+from .signature import Signature, line_keys, remove_lines, sign
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+# Below this many shingles a text is too short for containment to mean anything.
+MIN_CONTAINED_SHINGLES = 20
+# Containment is for texts of unequal length (an excerpt, an update with new paragraphs): the
+# shorter must be at most this share of the longer. Between texts of about the same length it
+# would only be a lenient Jaccard, and two briefs of one template would pass it.
+MAX_CONTAINED_LENGTH_RATIO = 0.8
 
 
 @dataclass(frozen=True)
@@ -43,14 +61,28 @@ class Assignment:
 class ClusterAssigner:
     """Assign clusters from a ``DedupIndex`` and add each assigned article to it.
 
-    >>> assigner = ClusterAssigner(db.dedup_index(), threshold=0.5)
-    >>> assigner.assign(article_id, signature.hashvalues, signature.shingles, signature.text_hash)
+    >>> assigner = ClusterAssigner(db.dedup_index())
+    >>> assigner.assign(article_id, signature.hashvalues, signature.shingles, signature.text_hash, published)
     Assignment(cluster_id=..., similarity=0.82, matched_article_id=...)
     """
 
-    def __init__(self, index: DedupIndex, threshold: float = 0.5):
+    def __init__(
+        self,
+        index: DedupIndex,
+        threshold: float = 0.5,
+        containment: float = 0.65,
+    ):
         self.index = index
         self.threshold = threshold
+        self.containment = containment
+
+    @classmethod
+    def from_settings(cls, index: DedupIndex, settings: BaseSettings) -> ClusterAssigner:
+        return cls(
+            index,
+            threshold=settings.getfloat("NEWS_DEDUP_THRESHOLD"),
+            containment=settings.getfloat("NEWS_DEDUP_CONTAINMENT"),
+        )
 
     def assign(
         self,
@@ -60,36 +92,83 @@ class ClusterAssigner:
         text_hash: str,
         published: str | None = None,
     ) -> Assignment:
-        assignment = self._match(hashvalues, text_hash) or Assignment(article_id, None, None)
+        assignment = self._match(hashvalues, shingles, text_hash, published) or Assignment(article_id, None, None)
         self.index.add(article_id, assignment.cluster_id, hashvalues, shingles, text_hash, published)
         return assignment
 
-    def _match(self, hashvalues: np.ndarray, text_hash: str) -> Assignment | None:
-        exact = self.index.cluster_of_exact_copy(text_hash)
-        if exact is not None:
-            return Assignment(cluster_id=exact[1], similarity=1.0, matched_article_id=exact[0])
-        for candidate in self.index.candidates(hashvalues):
-            if candidate.jaccard >= self.threshold:
+    def _in_window(self, published: str | None, other: str | None) -> bool:
+        hours = hours_between(published, other)
+        return hours is None or hours <= self.index.window_hours
+
+    def _match(self, hashvalues: np.ndarray, shingles: int, text_hash: str, published: str | None) -> Assignment | None:
+        for exact in self.index.exact_copies(text_hash):
+            if self._in_window(published, exact.published):
+                return Assignment(exact.cluster_id, 1.0, exact.article_id)
+        for candidate in self.index.candidates(hashvalues, published):
+            if not self._in_window(published, candidate.published):
+                continue
+            resembles = candidate.jaccard >= self.threshold
+            shorter, longer = sorted((shingles, candidate.shingles))
+            contained = (
+                shorter >= MIN_CONTAINED_SHINGLES
+                and shorter <= MAX_CONTAINED_LENGTH_RATIO * longer
+                and candidate.containment_in(shingles) >= self.containment
+            )
+            if resembles or contained:  # candidates come most similar first
                 return Assignment(candidate.cluster_id, round(candidate.jaccard, 4), candidate.article_id)
-            break  # candidates come most similar first
         return None
+
+
+def cluster_text(
+    assigner: ClusterAssigner,
+    site_lines: SiteLines,
+    article_id: int,
+    site: str,
+    text: str,
+    published: str | None = None,
+    num_perm: int = 128,
+    shingle_words: int = 3,
+) -> Assignment:
+    """One article's text through the crawl's steps in one call: the site's known boilerplate
+    removed, signed, assigned, and its lines counted for the site.
+
+    The crawl runs the first two steps in a worker process (``extract_article``) and the rest
+    in ``DedupPipeline``; ``python -m crawler dedup`` runs them here. The caller owns the
+    transaction.
+    """
+    signature = sign(remove_lines(text, site_lines.known(site)), num_perm=num_perm, shingle_words=shingle_words)
+    assignment = assigner.assign(article_id, signature.hashvalues, signature.shingles, signature.text_hash, published)
+    site_lines.observe(site, line_keys(text), assignment.cluster_id)
+    return assignment
+
+
+def dedup_index_from_settings(db: Any, settings: BaseSettings) -> DedupIndex:
+    return db.dedup_index(
+        num_perm=settings.getint("NEWS_DEDUP_NUM_PERM"),
+        candidate_threshold=settings.getfloat("NEWS_DEDUP_CANDIDATE_THRESHOLD"),
+        window_hours=settings.getfloat("NEWS_DEDUP_WINDOW_HOURS"),
+    )
 
 
 class DedupPipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.db = news_database(crawler)
-        settings = crawler.settings
-        self.assigner = ClusterAssigner(
-            self.db.dedup_index(num_perm=settings.getint("NEWS_DEDUP_NUM_PERM")),
-            threshold=settings.getfloat("NEWS_DEDUP_THRESHOLD"),
-        )
+        self.assigner = ClusterAssigner.from_settings(dedup_index_from_settings(self.db, crawler.settings), crawler.settings)
+        self.site_lines: SiteLines = self.db.site_lines(crawler.settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
+        started = time.process_time()
+        try:
+            return self._process(item)
+        finally:
+            self.crawler.stats.inc_value("wirecrawl/dedup/cpu_seconds", time.process_time() - started)
+
+    def _process(self, item: Any) -> Any:
         url = item["url"]
         if self.db.known_urls([url]):
             # Two feeds linked the same article in one run; the first copy is stored.
@@ -102,10 +181,11 @@ class DedupPipeline:
             Signature.hashvalues_from_bytes(item.pop("minhash")),
             item["shingles"],
             item["text_hash"],
-            item.get("published"),
+            item.get("published") or item.get("fetched"),
         )
         item["cluster_id"] = assignment.cluster_id
         item["similarity"] = assignment.similarity
+        self.site_lines.observe(site_of(url), item.pop("line_keys", ()), assignment.cluster_id)
         stat = "new_cluster" if assignment.matched_article_id is None else "joined_cluster"
         self.crawler.stats.inc_value(f"wirecrawl/dedup/{stat}")
         return item

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
-from .database import record_error
+from storage import site_of
+
+from .database import news_database, record_error
 from .extraction import ExtractionError, extract_article
 
 if TYPE_CHECKING:
@@ -29,8 +31,26 @@ logger = logging.getLogger(__name__)
 # Fields copied from the worker's result onto the item.
 EXTRACTED_FIELDS = (
     "title", "text", "authors", "published", "language", "description", "site_name", "tags",
-    "canonical_url", "image", "words", "text_hash", "shingles", "minhash",
+    "canonical_url", "image", "words", "text_hash", "shingles", "minhash", "line_keys",
 )  # fmt: skip
+
+
+WARM_UP_PAGE = (
+    "<html lang='en'><body><article><p>The workers load their language model and extraction rules"
+    " on their first page, so each gets this one before the crawl's.</p></article></body></html>"
+)
+
+
+def _warm_up_worker(_: int) -> None:
+    try:
+        extract_article(WARM_UP_PAGE)
+    except ExtractionError:
+        pass
+
+
+def warm_up(pool: ProcessPoolExecutor, workers: int) -> None:
+    """Start every worker of the pool and have it extract one page (blocking: run it in a thread)."""
+    list(pool.map(_warm_up_worker, range(workers * 2)))
 
 
 def worker_count(setting: int) -> int:
@@ -53,14 +73,18 @@ class ExtractPipeline:
         self.min_words = settings.getint("NEWS_MIN_WORDS")
         self.num_perm = settings.getint("NEWS_DEDUP_NUM_PERM")
         self.shingle_words = settings.getint("NEWS_DEDUP_SHINGLE_WORDS")
+        self.site_lines = news_database(crawler).site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
         self.pool: ProcessPoolExecutor | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
-    def open_spider(self) -> None:
+    async def open_spider(self) -> None:
         self.pool = start_pool(self.workers)
+        # Starting the workers (the fork server imports trafilatura, each worker loads its
+        # models) takes a second or more: done from a thread, so the reactor goes on meanwhile.
+        await asyncio.to_thread(warm_up, self.pool, self.workers)
         logger.info("Extracting articles in %d worker processes", self.workers)
 
     def close_spider(self) -> None:
@@ -79,7 +103,13 @@ class ExtractPipeline:
         body = item.pop("body")
         pool = self.pool
         future = pool.submit(
-            extract_article, body, item["fetched_url"], item.get("content_type"), self.num_perm, self.shingle_words
+            extract_article,
+            body,
+            item["fetched_url"],
+            item.get("content_type"),
+            self.num_perm,
+            self.shingle_words,
+            self.site_lines.known(site_of(item["url"])),
         )
         del body  # the worker has its copy; a 10 MB page should not wait here for its turn
         try:
@@ -102,6 +132,8 @@ class ExtractPipeline:
             )
         for field in EXTRACTED_FIELDS:
             item[field] = article[field]
+        # CPU the worker spent on this page: the crawl's real cost, to weigh the rest against.
+        self.crawler.stats.inc_value("wirecrawl/extract/cpu_seconds", article["cpu_seconds"])
         # The feed's timestamp has the minute; a page often gives only the day.
         item["published"] = item.get("feed_published") or article["published"]
         item["title"] = article["title"] or item.get("feed_title")

@@ -9,8 +9,10 @@ process has no heavy work left.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 import regex
@@ -20,7 +22,7 @@ from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
 from .cleaning import clean_body
-from .signature import sign
+from .signature import line_keys, remove_lines, sign
 
 _WORD = regex.compile(r"\w+")
 # Below this confidence the text's detected language yields to the page's own <html lang>.
@@ -34,6 +36,10 @@ class ExtractionError(Exception):
 @lru_cache(maxsize=1)
 def _language_identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
 
 
 def decode_html(body: bytes, content_type: str | None = None) -> str:
@@ -68,6 +74,13 @@ def _page_language(tree: lxml.html.HtmlElement) -> str | None:
     return primary if 2 <= len(primary) <= 3 and primary.isalpha() else None
 
 
+def _site_name(name: str | None, url: str | None) -> str | None:
+    """The outlet's name, or None where trafilatura could only fall back to the URL's host."""
+    if not name or (url and name.lower().removeprefix("www.") == urlsplit(url).netloc.lower().removeprefix("www.")):
+        return None
+    return name
+
+
 def detect_language(text: str, declared: str | None = None) -> str | None:
     """The text's language (ISO 639-1); the page's declaration wins when detection is unsure."""
     if text.strip():
@@ -96,17 +109,21 @@ def extract_article(
     url: str | None = None,
     content_type: str | None = None,
     num_perm: int = 128,
-    shingle_words: int = 5,
+    shingle_words: int = 3,
+    site_boilerplate: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
-    """Extract one article and sign it for dedup.
+    """Extract one article, remove its site's known boilerplate lines, and sign it for dedup.
 
     Returns a dict with ``title, text, authors, published, language, description,
-    site_name, tags, categories, canonical_url, image, words, text_hash, shingles, minhash``.
-    Raises ``ExtractionError`` with a reason when the page holds no article text.
+    site_name, tags, categories, canonical_url, image, words, text_hash, shingles, minhash,
+    cpu_seconds, line_keys`` (``line_keys``: the keys of the text's lines before the site's
+    boilerplate was removed, for the site model to learn from). Raises ``ExtractionError``
+    with a reason when the page holds no article text.
 
     >>> article = extract_article(open("page.html", "rb").read(), url="https://example.com/a")
     >>> article["title"], article["words"]
     """
+    started = time.process_time()
     if isinstance(html, bytes):
         html = decode_html(html, content_type)
     if not html.strip():
@@ -120,7 +137,9 @@ def extract_article(
         url=url,
         include_comments=False,
         with_metadata=True,
-        date_extraction_params={"extensive_search": True, "original_date": True},
+        # No opportunistic text search: as accurate on the shared corpus (249 of 258 days right
+        # either way), and it spares pages where dateparser spends seconds trying every locale.
+        date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if document is None or not (document.text or "").strip():
         raise ExtractionError("no article text found on the page")
@@ -128,6 +147,10 @@ def extract_article(
     tags = _split_list(document.tags, ",")
     categories = _split_list(document.categories, ",")
     text = article_text(document, authors, categories + tags)
+    keys = line_keys(text)
+    text = remove_lines(text, site_boilerplate).strip()
+    if not text:
+        raise ExtractionError("nothing left but this site's known boilerplate")
     signature = sign(text, num_perm=num_perm, shingle_words=shingle_words)
     return {
         "title": document.title,
@@ -136,13 +159,15 @@ def extract_article(
         "published": document.date,
         "language": detect_language(text, declared_language),
         "description": document.description,
-        "site_name": document.sitename,
+        "site_name": _site_name(document.sitename, url),
         "tags": tags,
         "categories": categories,
         "canonical_url": document.url,
         "image": document.image,
-        "words": len(_WORD.findall(text)),
+        "words": word_count(text),
         "text_hash": signature.text_hash,
         "shingles": signature.shingles,
         "minhash": signature.to_bytes(),
+        "line_keys": keys,
+        "cpu_seconds": time.process_time() - started,
     }

@@ -17,7 +17,6 @@ from functools import lru_cache
 import numpy as np
 import regex
 import xxhash
-from datasketch import MinHash
 
 from storage.dedup_index import HASH_DTYPE
 
@@ -49,6 +48,27 @@ def text_hash(text: str) -> str:
     return hashlib.sha1(" ".join(tokens(text)).encode("utf-8")).hexdigest()
 
 
+def line_key(line: str) -> int | None:
+    """A key for one line (paragraph) of text, equal for lines equal after normalization."""
+    words = tokens(line)
+    if not words:
+        return None
+    value = xxhash.xxh64_intdigest(" ".join(words).encode("utf-8"))
+    return value - (1 << 64) if value >= (1 << 63) else value  # SQLite integers are signed
+
+
+def line_keys(text: str) -> list[int]:
+    """The keys of a text's non-empty lines, in order."""
+    return [key for key in map(line_key, text.split("\n")) if key is not None]
+
+
+def remove_lines(text: str, keys: frozenset[int] | set[int]) -> str:
+    """``text`` without the lines whose key is in ``keys`` (a site's known boilerplate)."""
+    if not keys:
+        return text
+    return "\n".join(line for line in text.split("\n") if line_key(line) not in keys)
+
+
 def shingles(words: list[str], size: int) -> set[bytes]:
     """Overlapping runs of ``size`` tokens (the whole text when it is shorter)."""
     if not words:
@@ -67,9 +87,18 @@ def _xxh32(data: bytes) -> int:
 SCHEME = "affine32"
 
 
+@lru_cache(maxsize=1)
+def _minhash_class() -> type:
+    # Imported on first use: datasketch's package brings scipy, a second of start-up that the
+    # crawl's main process (which never signs) and a cron run should not pay.
+    from datasketch import MinHash
+
+    return MinHash
+
+
 @lru_cache(maxsize=4)
 def _permutations(num_perm: int) -> np.ndarray:
-    return MinHash(num_perm=num_perm, seed=1, scheme=SCHEME).permutations
+    return _minhash_class()(num_perm=num_perm, seed=1, scheme=SCHEME).permutations
 
 
 @dataclass(frozen=True)
@@ -86,14 +115,14 @@ class Signature:
         return np.frombuffer(data, dtype=HASH_DTYPE)
 
 
-def sign(text: str, num_perm: int = 128, shingle_words: int = 5) -> Signature:
+def sign(text: str, num_perm: int = 128, shingle_words: int = 3) -> Signature:
     """The MinHash signature of an article's text.
 
     >>> sign("Les autorités irakiennes ont annoncé le retour").shingles
-    3
+    5
     """
     words = tokens(text)
-    minhash = MinHash(num_perm=num_perm, seed=1, hashfunc=_xxh32, permutations=_permutations(num_perm), scheme=SCHEME)
+    minhash = _minhash_class()(num_perm=num_perm, seed=1, hashfunc=_xxh32, permutations=_permutations(num_perm), scheme=SCHEME)
     parts = shingles(words, shingle_words)
     if parts:
         minhash.update_batch(list(parts))

@@ -9,12 +9,13 @@ article or nothing of it; the next run fetches what was lost.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
-from storage import site_of, utc_now
+from storage import StorageFailed, site_of, utc_now
 
 from .database import RUN_ID_STAT, news_database
 
@@ -48,9 +49,18 @@ class StorePipeline:
         self.flush()
 
     def flush(self) -> None:
-        """Commit the open batch (and the errors and feed states written with it)."""
+        """Commit the open batch (and the errors and feed states written with it).
+
+        A failed commit was rolled back whole by the connection, which stops the crawl
+        (pipelines/database.py); the batch's articles are fetched again next run.
+        """
         if self.db.conn.in_transaction:
-            self.db.commit()
+            try:
+                self.db.commit()
+            except (sqlite3.Error, StorageFailed) as error:
+                logger.error("Could not commit %d articles: %s", self.pending, error)
+                self.pending = 0
+                return
             if self.pending:
                 logger.debug("Committed %d articles", self.pending)
             self.pending = 0

@@ -30,16 +30,42 @@ NEWS_STORE_BATCH_SIZE = 200
 NEWS_STORE_BATCH_SECONDS = 5.0
 # MinHash permutations per signature (more: finer similarity estimate, bigger index).
 NEWS_DEDUP_NUM_PERM = 128
-# Words per shingle when signing article text.
-NEWS_DEDUP_SHINGLE_WORDS = 5
+# Words per shingle when signing article text (3 keeps a typo from hiding much of a copy).
+NEWS_DEDUP_SHINGLE_WORDS = 3
 # Estimated Jaccard similarity at or above which two articles are copies of one dispatch.
 NEWS_DEDUP_THRESHOLD = 0.5
+# ...or the share of the shorter text found in the longer one (excerpts, updated versions).
+NEWS_DEDUP_CONTAINMENT = 0.65
+# Copies of one dispatch appear within this many hours of each other; further apart, two
+# texts are different stories (yesterday's and today's market brief).
+NEWS_DEDUP_WINDOW_HOURS = 48
+# Jaccard similarity from which the LSH index proposes candidates (lower finds shorter excerpts).
+NEWS_DEDUP_CANDIDATE_THRESHOLD = 0.15
+# A line a site prints under articles of this many different stories is its boilerplate.
+NEWS_BOILERPLATE_CLUSTERS = 3
+# A feed that failed n runs in a row is skipped until NEWS_BACKOFF_BASE x 2^(n-1) seconds
+# after its last failure, at most NEWS_BACKOFF_MAX seconds; 0 fetches failing feeds every run.
+NEWS_BACKOFF_BASE = 600
+NEWS_BACKOFF_MAX = 86400
+# Fetch URLs on loopback, private, link-local or cloud-metadata addresses (off: feeds are untrusted).
+NEWS_ALLOW_PRIVATE_ADDRESSES = False
+# Networks fetched all the same, e.g. ["10.1.2.0/24"] for an intranet feed server.
+NEWS_ALLOWED_NETWORKS: list[str] = []
+# Log file rotated at NEWS_LOG_MAX_BYTES, keeping NEWS_LOG_BACKUPS old files; None: no such file.
+NEWS_LOG_FILE = None
+NEWS_LOG_MAX_BYTES = 10 * 1024 * 1024
+NEWS_LOG_BACKUPS = 5
+# The most pages the database file may grow to (PRAGMA max_page_count); 0: no limit. A crawl
+# that reaches it stops as on a full disk (exit code 2); the tests use it to simulate one.
+NEWS_DB_MAX_PAGES = 0
 
 # --- Scrapy ---
 
 BOT_NAME = "wirecrawl"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+# `scrapy crawl` is wirecrawl's own (crawler/commands/crawl.py): a run lock and exit codes.
+COMMANDS_MODULE = "crawler.commands"
 
 USER_AGENT = f"wirecrawl/{WIRECRAWL_VERSION} (+{NEWS_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
@@ -61,13 +87,19 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 RETRY_TIMES = 2
 
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt: a refused URL does not even get its robots.txt fetched
+    "crawler.middlewares.PrivateAddressGuard": 50,
+}
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.store.StorePipeline": 300,
 }
 EXTENSIONS = {
+    "crawler.extensions.logfile.RotatingLogFile": 0,
     "crawler.extensions.crawl_runs.CrawlRunRecorder": 500,
+    "crawler.extensions.reactor_stall.ReactorStallMonitor": 510,
 }
 
 LOG_LEVEL = "INFO"

@@ -3,9 +3,10 @@
 Nothing here knows of Scrapy; the crawl's components and the command line both use it.
 """
 
-from .database import NewsDatabase, article_id_for, site_of, utc_now
-from .dedup_index import Candidate, DedupIndex
+from .database import NewsDatabase, StorageFailed, article_id_for, backoff_delay, site_of, utc_now
+from .dedup_index import Candidate, DedupIndex, hours_between, parse_time
 from .schema import SCHEMA_VERSION, SchemaTooNew, ensure_schema
+from .site_lines import SiteLines
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -13,8 +14,13 @@ __all__ = [
     "DedupIndex",
     "NewsDatabase",
     "SchemaTooNew",
+    "SiteLines",
+    "StorageFailed",
     "article_id_for",
+    "backoff_delay",
     "ensure_schema",
+    "hours_between",
+    "parse_time",
     "site_of",
     "utc_now",
 ]

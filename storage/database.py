@@ -3,14 +3,19 @@
 Readers (Datasette, a second terminal) never block the crawl and never see half a batch:
 the crawl opens a transaction on its first write and commits it when a batch is complete
 (``commit``). A killed process leaves the file as of its last commit.
+
+A write that fails (disk full, read-only file, I/O error) rolls back the whole open
+transaction at once and makes the connection refuse every later write (``StorageFailed``),
+so no half of a batch (an article without its index rows, or the reverse) can be committed
+by whoever commits next. ``on_failure`` lets the crawl stop when that happens.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +25,7 @@ import xxhash
 
 from .dedup_index import DedupIndex
 from .schema import ensure_schema
+from .site_lines import BOILERPLATE_CLUSTERS, SiteLines
 
 ARTICLE_COLUMNS = (
     "id", "url", "fetched_url", "feed_url", "site", "site_name", "title", "text", "description",
@@ -30,6 +36,77 @@ ARTICLE_COLUMNS = (
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class StorageFailed(Exception):
+    """The database can no longer be written (disk full, read-only, I/O error); stop the crawl."""
+
+
+class _GuardedConnection(sqlite3.Connection):
+    """A connection that, once armed, rolls back at the first failed statement and remembers why.
+
+    Armed after the schema is in place: sqlite-utils probes features with statements that
+    are allowed to fail.
+    """
+
+    armed = False
+    failure: sqlite3.Error | None = None
+    on_failure: Callable[[sqlite3.Error], None] | None = None
+
+    def _failed(self, error: sqlite3.Error) -> None:
+        if not self.armed:
+            return
+        if self.in_transaction:
+            try:
+                super().execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite may already have rolled back (SQLITE_FULL, SQLITE_IOERR)
+        first = self.failure is None
+        if first:
+            self.failure = error
+        if first and self.on_failure is not None:
+            self.on_failure(error)
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.Error as error:
+            self._failed(error)
+            raise
+
+    def executemany(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.Error as error:
+            self._failed(error)
+            raise
+
+    def executescript(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.Error as error:
+            self._failed(error)
+            raise
+
+    def commit(self) -> None:
+        if self.failure is not None:
+            raise StorageFailed(f"the database failed earlier ({self.failure}); nothing more is committed")
+        try:
+            super().commit()
+        except sqlite3.Error as error:
+            self._failed(error)
+            raise
+
+
+def backoff_delay(failures: int, base: float, cap: float) -> float:
+    """Seconds a feed that failed ``failures`` runs in a row is left alone: base × 2^(failures-1), capped.
+
+    >>> [backoff_delay(n, 600, 86400) for n in (1, 2, 3, 8, 9)]
+    [600.0, 1200.0, 2400.0, 76800.0, 86400.0]
+    """
+    if failures <= 0 or base <= 0:
+        return 0.0
+    return float(min(cap, base * 2 ** min(failures - 1, 62)))
 
 
 def article_id_for(url: str) -> int:
@@ -57,29 +134,59 @@ class NewsDatabase:
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
+        self._site_lines: SiteLines | None = None
         self.db = sqlite_utils.Database(conn)
         ensure_schema(self.db)
+        if isinstance(conn, _GuardedConnection):
+            conn.armed = True
 
     @classmethod
     def open(cls, path: str | Path, timeout: float = 30.0) -> NewsDatabase:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout)
-        if str(path) != ":memory:":
-            conn.execute("PRAGMA journal_mode=WAL")
-        # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        return cls(conn)
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=timeout, factory=_GuardedConnection)
+        try:
+            if str(path) != ":memory:":
+                conn.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            database = cls(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return database
+
+    def check_writable(self) -> None:
+        """Raise sqlite3.Error now if the file cannot be written (read-only file or folder, locked)."""
+        self.begin()
+        try:
+            self.conn.execute("INSERT INTO crawl_runs (started) VALUES (NULL)")
+        finally:
+            self.rollback()
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The error that made this connection refuse writes, if one did."""
+        return getattr(self.conn, "failure", None)
+
+    def set_on_failure(self, callback: Callable[[sqlite3.Error], None]) -> None:
+        if isinstance(self.conn, _GuardedConnection):
+            self.conn.on_failure = callback
 
     # --- transactions ---
 
     def begin(self) -> None:
+        if self.failure is not None:
+            raise StorageFailed(f"the database failed earlier ({self.failure}); nothing more is written")
         if not self.conn.in_transaction:
             self.conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
         if self.conn.in_transaction:
+            if self.failure is not None:  # never commit what followed a failed statement
+                self.rollback()
+                raise StorageFailed(f"the database failed earlier ({self.failure}); nothing more is committed")
             self.conn.execute("COMMIT")
 
     def rollback(self) -> None:
@@ -87,11 +194,24 @@ class NewsDatabase:
             self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
-        self.commit()
-        self.conn.close()
+        try:
+            if self.failure is None:
+                self.commit()
+            else:
+                self.rollback()
+        finally:
+            self.conn.close()
 
-    def dedup_index(self, num_perm: int = 128, candidate_threshold: float = 0.4) -> DedupIndex:
-        return DedupIndex(self.conn, num_perm=num_perm, candidate_threshold=candidate_threshold)
+    def dedup_index(
+        self, num_perm: int = 128, candidate_threshold: float = 0.15, window_hours: float = 48.0
+    ) -> DedupIndex:
+        return DedupIndex(self.conn, num_perm, candidate_threshold, window_hours)
+
+    def site_lines(self, threshold: int = BOILERPLATE_CLUSTERS) -> SiteLines:
+        """The per-site line model; one instance per database, so every user sees one cache."""
+        if getattr(self, "_site_lines", None) is None or self._site_lines.threshold != threshold:
+            self._site_lines = SiteLines(self.conn, threshold)
+        return self._site_lines
 
     # --- feeds ---
 
@@ -117,8 +237,8 @@ class NewsDatabase:
         self.begin()
         self.conn.execute(
             "UPDATE feeds SET last_fetched = ?, last_status = ?, last_success = ?, last_error = NULL,"
-            " consecutive_failures = 0, entries_seen = coalesce(?, entries_seen), name = coalesce(name, ?)"
-            " WHERE url = ?",
+            " consecutive_failures = 0, next_attempt = NULL, entries_seen = coalesce(?, entries_seen),"
+            " name = coalesce(name, ?) WHERE url = ?",
             [now, status, now, entries, title, url],
         )
 
@@ -126,15 +246,55 @@ class NewsDatabase:
         self.begin()
         self.conn.execute("UPDATE feeds SET etag = ?, last_modified = ? WHERE url = ?", [etag, last_modified, url])
 
-    def record_feed_failure(self, url: str, reason: str, status: int | None = None) -> None:
+    def record_feed_failure(
+        self,
+        url: str,
+        reason: str,
+        status: int | None = None,
+        backoff_base: float = 0.0,
+        backoff_cap: float = 0.0,
+        retry_after: float | None = None,
+    ) -> str | None:
+        """Count a failure; with a backoff base, the feed is not fetched again before ``next_attempt``.
+
+        The wait is ``backoff_delay`` of its consecutive failures, or the server's Retry-After if
+        that is longer (both capped at ``backoff_cap``). Returns ``next_attempt`` (None: no wait).
+        """
         self.begin()
+        row = self.conn.execute("SELECT consecutive_failures FROM feeds WHERE url = ?", [url]).fetchone()
+        failures = (row[0] or 0) + 1 if row else 1
+        now = datetime.now(timezone.utc)
+        delay = backoff_delay(failures, backoff_base, backoff_cap)
+        if retry_after and backoff_base > 0:
+            delay = max(delay, min(retry_after, backoff_cap))
+        next_attempt = (now + timedelta(seconds=delay)).isoformat(timespec="seconds") if delay > 0 else None
         self.conn.execute(
             "UPDATE feeds SET last_fetched = ?, last_status = ?, last_error = ?,"
-            " consecutive_failures = consecutive_failures + 1 WHERE url = ?",
-            [utc_now(), status, reason, url],
+            " consecutive_failures = consecutive_failures + 1, next_attempt = ? WHERE url = ?",
+            [now.isoformat(timespec="seconds"), status, reason, next_attempt, url],
         )
+        return next_attempt
+
+    def feed_next_attempt(self, url: str) -> str | None:
+        """When a failing feed may be fetched again (UTC, ISO 8601), or None if it may be now."""
+        row = self.conn.execute("SELECT next_attempt FROM feeds WHERE url = ?", [url]).fetchone()
+        if not row or not row[0] or row[0] <= utc_now():
+            return None
+        return row[0]
 
     # --- articles and clusters ---
+
+    def site_texts(self, site: str) -> Iterator[tuple[int, str]]:
+        """(id, text) of every stored article of a site."""
+        yield from self.conn.execute("SELECT id, text FROM articles WHERE site = ? ORDER BY id", [site])
+
+    def sites(self) -> list[str]:
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT site FROM articles WHERE site IS NOT NULL ORDER BY 1")]
+
+    def replace_text(self, article_id: int, text: str, words: int) -> None:
+        """A stored article's cleaner text (the full-text index follows through its triggers)."""
+        self.begin()
+        self.conn.execute("UPDATE articles SET text = ?, words = ? WHERE id = ?", [text, words, article_id])
 
     def known_urls(self, urls: Sequence[str]) -> set[str]:
         """The subset of ``urls`` (canonical) already stored."""
@@ -192,10 +352,16 @@ class NewsDatabase:
         return int(cursor.lastrowid)
 
     def finish_run(self, run_id: int, **fields: Any) -> None:
+        """Complete a run's row; after a storage failure too (in a transaction of its own), if the file allows."""
         fields = {"finished": utc_now(), **fields}
         if isinstance(fields.get("stats"), dict):
             fields["stats"] = json.dumps(fields["stats"], default=str, sort_keys=True)
         assignments = ", ".join(f"{name} = :{name}" for name in fields)
-        self.begin()
+        if self.conn.in_transaction:
+            if self.failure is not None:
+                self.rollback()
+            else:
+                self.conn.execute("COMMIT")
+        self.conn.execute("BEGIN IMMEDIATE")
         self.conn.execute(f"UPDATE crawl_runs SET {assignments} WHERE id = :run_id", {**fields, "run_id": run_id})
-        self.commit()
+        self.conn.execute("COMMIT")

@@ -1,9 +1,10 @@
 """The persistent near-duplicate index: MinHash signatures and their LSH bands in SQLite.
 
 Every signed article leaves one row in ``dedup_signatures`` (its signature, shingle count,
-cluster and publication time) and one row per band in ``dedup_bands``. Looking up a new
-signature reads only the rows whose band keys it shares, through the primary key, so a cron
-run starts at once whatever the size of the index: nothing is loaded at start.
+cluster and publication time) and one row per LSH band in ``dedup_bands``, keyed by the
+article's day. Looking up a new signature reads only the band rows of the days within its
+time window, through the primary key, so a cron run starts at once and a lookup costs the
+same whatever the size of the index: nothing is loaded at start, nothing grows in memory.
 
 The band layout (how many bands, how many rows each) comes from datasketch's own optimiser
 for a candidate threshold, so the probability curve is the one datasketch's MinHashLSH would
@@ -12,19 +13,39 @@ have; only the storage is ours, because datasketch keeps its LSH in memory or in
 
 from __future__ import annotations
 
+import math
 import sqlite3
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import numpy as np
-import xxhash
-from datasketch.lsh import _optimal_param
 
 # Signatures are datasketch "affine32" MinHash values.
 HASH_DTYPE = np.uint32
 
-# The most candidates read for one lookup: a band shared by thousands of articles is site
-# boilerplate, not a story, and reading them all would make one lookup slow.
+# The most candidates read for one lookup: a band shared by hundreds of articles within a
+# few days is a template or site boilerplate, not a story, and reading them all is slow.
 MAX_CANDIDATES = 500
+
+SECONDS_PER_DAY = 86400
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """An ISO 8601 time (or date) as an aware datetime; naive times are taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def hours_between(a: str | None, b: str | None) -> float | None:
+    first, second = parse_time(a), parse_time(b)
+    if first is None or second is None:
+        return None
+    return abs((first - second).total_seconds()) / 3600
 
 
 @dataclass(frozen=True)
@@ -34,9 +55,13 @@ class Candidate:
     published: str | None
     shingles: int
     jaccard: float
+    text_hash: str | None = None
 
     def containment_in(self, shingles: int) -> float:
-        """Estimated share of the smaller of the two shingle sets that lies in the other."""
+        """Estimated share of the smaller of the two shingle sets that lies in the other.
+
+        |A ∩ B| = J / (1 + J) · (|A| + |B|), from the estimated Jaccard similarity J.
+        """
         smaller = min(self.shingles, shingles)
         if smaller <= 0:
             return 0.0
@@ -44,70 +69,112 @@ class Candidate:
         return min(1.0, intersection / smaller)
 
 
-def _signed64(value: int) -> int:
-    """SQLite integers are signed 64-bit."""
-    return value - (1 << 64) if value >= (1 << 63) else value
+# Odd 64-bit constants of the band-key mix (from splitmix64); changing them orphans stored bands.
+_MIX_SEED = np.uint64(0x9E3779B97F4A7C15)
+_MIX_BAND = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_MULTIPLY = np.uint64(0x94D049BB133111EB)
 
 
 class DedupIndex:
     """LSH lookups and inserts on an open SQLite connection of the news database.
 
-    >>> index = DedupIndex(conn, num_perm=128, candidate_threshold=0.4)
-    >>> index.candidates(hashvalues)  # articles that share at least one band
+    >>> index = DedupIndex(conn, num_perm=128, candidate_threshold=0.15, window_hours=48)
+    >>> index.candidates(hashvalues, published="2024-12-19T10:00:00+00:00")
     """
 
-    def __init__(self, conn: sqlite3.Connection, num_perm: int = 128, candidate_threshold: float = 0.4):
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        num_perm: int = 128,
+        candidate_threshold: float = 0.15,
+        window_hours: float = 48.0,
+    ):
         self.conn = conn
         self.num_perm = num_perm
-        self.bands, self.rows = _optimal_param(candidate_threshold, num_perm, 0.5, 0.5)
+        self.window_hours = window_hours
+        self.window_days = max(1, math.ceil(window_hours / 24))
+        self.bands, self.rows = self._layout(candidate_threshold)
+
+    def _layout(self, candidate_threshold: float) -> tuple[int, int]:
+        """The stored (bands, rows), or datasketch's optimum for a new index, then stored."""
+        row = self.conn.execute("SELECT num_perm, bands, rows FROM dedup_layout").fetchone()
+        if row is not None:
+            if row[0] != self.num_perm:
+                raise ValueError(
+                    f"the dedup index was built with {row[0]} permutations, not {self.num_perm};"
+                    " NEWS_DEDUP_NUM_PERM must not change once a database has articles"
+                )
+            return row[1], row[2]
+        # Imported here: datasketch.lsh brings scipy, a second of start-up a cron run never needs.
+        from datasketch.lsh import _optimal_param
+
+        bands, rows = _optimal_param(candidate_threshold, self.num_perm, 0.5, 0.5)
+        in_transaction = self.conn.in_transaction
+        self.conn.execute("INSERT INTO dedup_layout (num_perm, bands, rows) VALUES (?, ?, ?)", [self.num_perm, bands, rows])
+        if not in_transaction:
+            self.conn.commit()
+        return bands, rows
 
     def band_keys(self, hashvalues: np.ndarray) -> list[int]:
+        """One 64-bit key per LSH band: a multiply-xorshift mix of the band's values and number.
+
+        Vectorized over the bands (a few microseconds a signature). Two different bands may
+        share a key by chance; that only adds a candidate, which verification then rejects.
+        """
         if len(hashvalues) != self.num_perm:
             raise ValueError(
                 f"signature has {len(hashvalues)} permutations but the index uses {self.num_perm};"
                 " NEWS_DEDUP_NUM_PERM must not change once a database has articles"
             )
-        values = np.ascontiguousarray(hashvalues, dtype=HASH_DTYPE)
-        keys = []
-        for band in range(self.bands):
-            chunk = values[band * self.rows : (band + 1) * self.rows].tobytes()
-            keys.append(_signed64(xxhash.xxh64_intdigest(chunk, seed=band)))
-        return keys
+        values = np.asarray(hashvalues, dtype=np.uint64)[: self.bands * self.rows].reshape(self.bands, self.rows)
+        keys = (np.arange(1, self.bands + 1, dtype=np.uint64) * _MIX_BAND) ^ _MIX_SEED
+        for column in range(self.rows):
+            keys = (keys ^ values[:, column]) * _MIX_MULTIPLY
+            keys ^= keys >> np.uint64(31)
+        return keys.view(np.int64).tolist()
 
-    def candidates(self, hashvalues: np.ndarray) -> list[Candidate]:
-        """Indexed articles sharing a band with ``hashvalues``, most similar first."""
+    @staticmethod
+    def day_of(published: str | None) -> int:
+        """The day bucket of a publication time; now when it is unknown."""
+        moment = parse_time(published) or datetime.now(timezone.utc)
+        return int(moment.timestamp() // SECONDS_PER_DAY)
+
+    def candidates(self, hashvalues: np.ndarray, published: str | None = None) -> list[Candidate]:
+        """Indexed articles of the time window sharing a band with ``hashvalues``, most similar first."""
         keys = self.band_keys(hashvalues)
-        placeholders = ",".join("?" * len(keys))
+        day = self.day_of(published)
+        days = list(range(day - self.window_days, day + self.window_days + 1))
         rows = self.conn.execute(
             f"""
-            SELECT s.article_id, s.cluster_id, s.published, s.shingles, s.minhash
+            SELECT s.article_id, s.cluster_id, s.published, s.shingles, s.text_hash, s.minhash
             FROM dedup_signatures s
-            WHERE s.article_id IN (
-                SELECT DISTINCT article_id FROM dedup_bands WHERE band IN ({placeholders}) LIMIT ?
+            WHERE s.doc IN (
+                SELECT DISTINCT doc FROM dedup_bands
+                WHERE day IN ({",".join("?" * len(days))}) AND band IN ({",".join("?" * len(keys))})
+                LIMIT ?
             )
             """,
-            [*keys, MAX_CANDIDATES],
+            [*days, *keys, MAX_CANDIDATES],
         ).fetchall()
+        if not rows:
+            return []
         values = np.ascontiguousarray(hashvalues, dtype=HASH_DTYPE)
+        matrix = np.frombuffer(b"".join(row[5] for row in rows), dtype=HASH_DTYPE).reshape(len(rows), -1)
+        similarities = np.count_nonzero(matrix == values, axis=1) / self.num_perm
         found = [
-            Candidate(
-                article_id=article_id,
-                cluster_id=cluster_id,
-                published=published,
-                shingles=shingles,
-                jaccard=float(np.count_nonzero(np.frombuffer(blob, dtype=HASH_DTYPE) == values)) / self.num_perm,
-            )
-            for article_id, cluster_id, published, shingles, blob in rows
+            Candidate(row[0], row[1], row[2], row[3], float(similarity), row[4])
+            for row, similarity in zip(rows, similarities)
         ]
-        found.sort(key=lambda c: c.jaccard, reverse=True)
+        found.sort(key=lambda candidate: candidate.jaccard, reverse=True)
         return found
 
-    def cluster_of_exact_copy(self, text_hash: str) -> tuple[int, int] | None:
-        """(article id, cluster id) of an indexed article with the same normalized text."""
-        row = self.conn.execute(
-            "SELECT article_id, cluster_id FROM dedup_signatures WHERE text_hash = ? LIMIT 1", [text_hash]
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+    def exact_copies(self, text_hash: str) -> list[Candidate]:
+        """Indexed articles with the same normalized text (similarity 1)."""
+        rows = self.conn.execute(
+            "SELECT article_id, cluster_id, published, shingles FROM dedup_signatures WHERE text_hash = ? LIMIT 50",
+            [text_hash],
+        ).fetchall()
+        return [Candidate(row[0], row[1], row[2], row[3], 1.0, text_hash) for row in rows]
 
     def add(
         self,
@@ -120,12 +187,14 @@ class DedupIndex:
     ) -> None:
         """Index one article (again, if it was); the caller owns the transaction."""
         values = np.ascontiguousarray(hashvalues, dtype=HASH_DTYPE)
-        self.conn.execute(
-            "INSERT OR REPLACE INTO dedup_signatures (article_id, cluster_id, published, shingles, text_hash, minhash)"
+        self.conn.execute("DELETE FROM dedup_signatures WHERE article_id = ?", [article_id])
+        cursor = self.conn.execute(
+            "INSERT INTO dedup_signatures (article_id, cluster_id, published, shingles, text_hash, minhash)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             [article_id, cluster_id, published, shingles, text_hash, values.tobytes()],
         )
+        doc, day = cursor.lastrowid, self.day_of(published)
         self.conn.executemany(
-            "INSERT OR IGNORE INTO dedup_bands (band, article_id) VALUES (?, ?)",
-            [(key, article_id) for key in self.band_keys(values)],
+            "INSERT OR IGNORE INTO dedup_bands (day, band, doc) VALUES (?, ?, ?)",
+            [(day, key, doc) for key in self.band_keys(values)],
         )

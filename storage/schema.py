@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -106,20 +106,35 @@ def _create_v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("run_id", "crawl_runs", "id")],
     )
     db["errors"].create_index(["url"])
-    # The persistent near-duplicate index (storage/dedup_index.py). Bands are looked up by
-    # key only, so a WITHOUT ROWID table keeps them in one b-tree with no second index.
-    db["dedup_signatures"].create(
-        {"article_id": int, "cluster_id": int, "published": str, "shingles": int, "text_hash": str, "minhash": bytes},
-        pk="article_id",
-    )
-    db["dedup_signatures"].create_index(["text_hash"])
+    # The persistent near-duplicate index (storage/dedup_index.py). Band rows point at a
+    # compact ``doc`` number and lead with the day, so a day's inserts land in one small
+    # region of the b-tree and a lookup reads only the days of its time window.
     db.execute(
-        "CREATE TABLE dedup_bands (band INTEGER NOT NULL, article_id INTEGER NOT NULL,"
-        " PRIMARY KEY (band, article_id)) WITHOUT ROWID"
+        "CREATE TABLE dedup_signatures (doc INTEGER PRIMARY KEY, article_id INTEGER NOT NULL UNIQUE,"
+        " cluster_id INTEGER NOT NULL, published TEXT, shingles INTEGER NOT NULL, text_hash TEXT,"
+        " minhash BLOB NOT NULL)"
+    )
+    db.execute("CREATE INDEX dedup_signatures_text_hash ON dedup_signatures (text_hash)")
+    # The LSH layout is fixed when the first article is indexed: band keys depend on it.
+    db.execute("CREATE TABLE dedup_layout (num_perm INTEGER NOT NULL, bands INTEGER NOT NULL, rows INTEGER NOT NULL)")
+    db.execute(
+        "CREATE TABLE dedup_bands (day INTEGER NOT NULL, band INTEGER NOT NULL, doc INTEGER NOT NULL,"
+        " PRIMARY KEY (day, band, doc)) WITHOUT ROWID"
+    )
+    # What each site repeats on many pages (storage/site_lines.py): one row per site and line.
+    db.execute(
+        "CREATE TABLE site_lines (site TEXT NOT NULL, line INTEGER NOT NULL, clusters INTEGER NOT NULL,"
+        " last_cluster INTEGER, PRIMARY KEY (site, line)) WITHOUT ROWID"
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1]
+def _feed_backoff_v2(db: sqlite_utils.Database) -> None:
+    """Backoff for failing feeds (issue 5): when a feed may be fetched again, and skipped feeds per run."""
+    db["feeds"].add_column("next_attempt", str)
+    db["crawl_runs"].add_column("feeds_skipped", int)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1, _feed_backoff_v2]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

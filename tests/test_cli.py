@@ -118,3 +118,31 @@ def test_dedup_refuses_a_crawl_database(tmp_path, capsys):
     rows.write_text('{"id": 1, "text": "a b c"}\n')
     assert run("dedup", str(rows), "--db", str(db_path))[0] == 2
     assert "holds crawled articles" in capsys.readouterr().err
+
+
+def test_reclean_removes_lines_the_site_model_learned_later(tmp_path):
+    from pipelines.extraction import word_count
+    from pipelines.signature import line_keys
+    from storage import NewsDatabase, article_id_for
+
+    db_path = tmp_path / "news.db"
+    db = NewsDatabase.open(db_path)
+    boilerplate = "Inscrivez-vous à notre newsletter pour ne rien manquer."
+    url = "https://vivarais.example/a"
+    text = "\n".join(seed_body()[:2] + [boilerplate])
+    db.add_article({"id": article_id_for(url), "url": url, "site": "vivarais.example", "text": text,
+                    "cluster_id": article_id_for(url), "words": 99})
+    for cluster in (1, 2, 3):  # the newsletter line was later seen under three other stories
+        db.site_lines().observe("vivarais.example", line_keys(boilerplate), cluster)
+    db.close()
+
+    code, out = run("reclean", "--db", str(db_path))
+    assert code == 0
+    assert out == "vivarais.example: 1 articles cleaned of 1 known boilerplate lines\n"
+    db = NewsDatabase.open(db_path)
+    stored, words = db.conn.execute("SELECT text, words FROM articles").fetchone()
+    found = db.conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'newsletter'").fetchone()[0]
+    db.close()
+    assert stored == "\n".join(seed_body()[:2])
+    assert words == word_count(stored)
+    assert found == 0  # the full-text index followed

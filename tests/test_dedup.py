@@ -1,8 +1,9 @@
 import pytest
 
-from pipelines.dedup import ClusterAssigner
-from pipelines.signature import sign
+from pipelines.dedup import ClusterAssigner, cluster_text
+from pipelines.signature import line_keys, sign
 from storage import NewsDatabase
+
 
 def seed_body() -> list[str]:
     """The seed dispatch's paragraphs (abridged), without the boilerplate the crawler saw around it."""
@@ -86,3 +87,96 @@ def test_copy_crawled_in_a_second_run_joins_the_first_runs_cluster(db_path):
     later = assign(ClusterAssigner(db.dedup_index()), 2, "\n".join(["PARIS (AFP) - " + body[0], *body[1:]]))
     db.close()
     assert later.cluster_id == first.cluster_id == 1
+
+
+def words_of(paragraphs):
+    return sum(len(p.split()) for p in paragraphs)
+
+
+def test_excerpt_of_40_percent_joins(assigner):
+    body = seed_body()
+    assign(assigner, 1, "\n".join(body), "2024-12-19T10:00:00+00:00")
+    excerpt = body[:2]  # a site that keeps only the first two paragraphs
+    assert 0.3 < words_of(excerpt) / words_of(body) < 0.5
+    joined = assign(assigner, 2, "\n".join(excerpt), "2024-12-19T14:00:00+00:00")
+    assert joined.cluster_id == 1
+
+
+def test_update_with_two_new_paragraphs_joins(assigner):
+    body = seed_body()
+    assign(assigner, 1, "\n".join(body), "2024-12-19T10:00:00+00:00")
+    update = [
+        "Mise à jour : le ministère irakien de la Défense a précisé jeudi soir que les derniers soldats avaient "
+        "franchi le poste d'Al Qaim dans l'après-midi, escortés par des unités de la police des frontières.",
+        "Un responsable syrien a confirmé leur arrivée à Boukamal et assuré qu'ils seraient entendus par une "
+        "commission chargée d'examiner leur situation avant de pouvoir rejoindre leurs familles.",
+        *body,
+    ]
+    joined = assign(assigner, 2, "\n".join(update), "2024-12-19T18:00:00+00:00")
+    assert joined.cluster_id == 1
+
+
+TAIL = (
+    "Abonnez-vous à notre lettre d'information quotidienne pour recevoir chaque matin l'essentiel de l'actualité "
+    "régionale, nationale et internationale, nos enquêtes exclusives et les rendez-vous culturels du week-end. "
+    "Nous utilisons des cookies pour mesurer l'audience et vous proposer des contenus adaptés à vos centres "
+    "d'intérêt ; vous pouvez modifier vos choix à tout moment depuis la page Confidentialité de notre site. "
+    "Les plus lus : le marché de Noël bat son record, la rocade fermée pour travaux, le club local qualifié."
+)
+
+
+def test_two_short_articles_sharing_a_long_boilerplate_tail_do_not_join(news_db, assigner):
+    # The site's tail has been printed under three earlier stories: the site model knows it,
+    # and it is removed before signing, as in a crawl.
+    site_lines = news_db.site_lines()
+    earlier = [OTHER_STORY, "\n".join(seed_body()[:3]), market_brief(17, "CAC 40", 0.4, "7 390,00", "Safran", "Orange", "3,0")]
+    for number, text in enumerate(earlier, start=10):
+        cluster_text(assigner, site_lines, number, "vivarais.example", text + "\n" + TAIL, "2024-12-16T07:00:00+00:00")
+    first = (
+        "La mairie a annoncé lundi la fermeture de la piscine municipale pendant trois semaines pour remplacer "
+        "le système de filtration, hors d'usage depuis l'automne. Les clubs seront accueillis à Aubenas."
+    )
+    second = (
+        "Un incendie s'est déclaré dans la nuit de samedi à dimanche dans un entrepôt de la zone artisanale. "
+        "Les pompiers ont maîtrisé le feu vers quatre heures du matin ; personne n'a été blessé."
+    )
+    one = cluster_text(assigner, site_lines, 1, "vivarais.example", first + "\n" + TAIL, "2024-12-16T08:00:00+00:00")
+    two = cluster_text(assigner, site_lines, 2, "vivarais.example", second + "\n" + TAIL, "2024-12-16T09:00:00+00:00")
+    assert (one.cluster_id, two.cluster_id) == (1, 2)
+
+
+def test_site_boilerplate_is_learned_from_three_stories_not_from_one_storys_updates(news_db):
+    site_lines = news_db.site_lines()
+    keys = line_keys("Intro\n" + TAIL)
+    site_lines.observe("a.example", keys, cluster_id=1)
+    site_lines.observe("a.example", keys, cluster_id=1)  # an update of the same story
+    site_lines.observe("a.example", keys, cluster_id=2)
+    assert site_lines.known("a.example") == frozenset()
+    site_lines.observe("a.example", keys, cluster_id=3)
+    assert site_lines.known("a.example") == frozenset(keys)
+    assert site_lines.known("b.example") == frozenset()
+
+
+def market_brief(day, index, change, points, leader, laggard, volume):
+    return (
+        f"Paris, {day} décembre - La Bourse de Paris a terminé en {'hausse' if change > 0 else 'baisse'} de "
+        f"{abs(change)}% à {points} points ce {day} décembre, dans un volume d'échanges de {volume} milliards "
+        f"d'euros. {leader} a pris la tête du {index}, tandis que {laggard} a fermé la marche. Les investisseurs "
+        f"attendaient les chiffres de l'inflation américaine publiés en fin de semaine."
+    )
+
+
+def test_yesterdays_and_todays_market_brief_do_not_join(assigner):
+    assign(assigner, 1, market_brief(18, "CAC 40", 0.8, "7 412,35", "Airbus", "Kering", "3,2"), "2024-12-18T17:45:00+00:00")
+    today = assign(
+        assigner, 2, market_brief(19, "CAC 40", -1.2, "7 323,10", "TotalEnergies", "Stellantis", "2,9"),
+        "2024-12-19T17:45:00+00:00",
+    )
+    assert today.cluster_id == 2
+
+
+def test_copy_published_three_days_later_is_another_story(assigner):
+    body = seed_body()
+    assign(assigner, 1, "\n".join(body), "2024-12-19T10:00:00+00:00")
+    late = assign(assigner, 2, "\n".join(body[:-1]), "2024-12-23T10:00:00+00:00")
+    assert late.cluster_id == 2

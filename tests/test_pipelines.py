@@ -37,7 +37,7 @@ def fetched(page: str, body: bytes | None = None) -> ArticleItem:
 @pytest.fixture
 def extract(crawler):
     pipeline = ExtractPipeline.from_crawler(crawler)
-    pipeline.open_spider()
+    asyncio.run(pipeline.open_spider())
     yield pipeline
     pipeline.close_spider()
 

@@ -3,23 +3,32 @@
 ``scrapy crawl feeds`` crawls the NEWS_FEEDS setting; ``-a feeds=`` takes a feed URL (or
 several, comma-separated), a text file of URLs or an OPML file instead. Feeds are fetched
 with a conditional GET (the ETag and Last-Modified of the last complete run), so a feed
-that has not changed costs one 304 response.
+that has not changed costs one 304 response. A feed that failed in the last runs is skipped
+until its ``next_attempt`` (NEWS_BACKOFF_BASE, NEWS_BACKOFF_MAX).
+
+Feeds and pages are untrusted input: a feed that declares XML entities is refused before it
+is parsed (entity-expansion bombs, external entities), and an empty or binary body is an
+error row, not an article.
 """
 
 from __future__ import annotations
 
 import calendar
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser
 import scrapy
+from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.feedlist import FeedListError, load_feeds
 from crawler.items import ArticleItem
+from crawler.middlewares import RefusedURL
 from crawler.urls import UnusableLink, article_link, canonical_url
 from pipelines.database import news_database, record_error
 from storage import utc_now
@@ -36,10 +45,101 @@ def _entry_published(entry: Any) -> str | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).isoformat(timespec="seconds")
 
 
+# The start of a file in a binary format (PDF, images, archives, office documents, media).
+BINARY_SIGNATURES = (
+    b"%PDF-", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ",
+    b"\xd0\xcf\x11\xe0", b"RIFF", b"OggS", b"ID3", b"\x00\x00\x00", b"7z\xbc\xaf", b"Rar!", b"\x7fELF",
+)  # fmt: skip
+ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
+ROOT_ELEMENT = re.compile(r"<[A-Za-z_]")
+
+
+def _xml_prolog(body: bytes) -> str:
+    """The text before a feed's root element (where a DOCTYPE and its entities must be), decoded."""
+    head = body[: 1 << 20]
+    encoding = "latin-1"
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) or head[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<"):
+        encoding = "utf-32-le" if head[:1] in (b"\xff", b"<") else "utf-32-be"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
+        encoding = "utf-16-le" if head[:1] in (b"\xff", b"<") else "utf-16-be"
+    text = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    root = ROOT_ELEMENT.search(text)
+    return text[: root.start()] if root else text
+
+
+def _binary_kind(body: bytes) -> str | None:
+    """Why a body is not text, or None: a known binary signature, or NUL bytes early on."""
+    head = body[:4096].lstrip()
+    if head.startswith(b"%PDF-"):
+        return "PDF"
+    if head.startswith(BINARY_SIGNATURES):
+        return "binary file"
+    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary data"
+    return None
+
+
+# The legacy encodings news sites still serve (detection among all codecs picks DOS code pages).
+WEB_ENCODINGS = (
+    "cp1252", "cp1256", "iso8859_6", "cp1251", "cp1250", "iso8859_2", "iso8859_15", "cp1253", "cp1254",
+    "cp1255", "koi8_r", "gb18030", "big5", "shift_jis", "euc_jp", "euc_kr",
+)  # fmt: skip
+UTF8_DECLARED = re.compile(rb"charset\s*=\s*[\"']?\s*utf-?8", re.IGNORECASE)
+ANY_CHARSET_DECLARED = re.compile(rb"charset\s*=", re.IGNORECASE)
+
+
+def _repair_charset(body: bytes, content_type: str | None) -> tuple[bytes, str | None, str | None]:
+    """A page that says (or, saying nothing, is taken to be) UTF-8 but is not valid UTF-8.
+
+    Browsers and w3lib trust the declaration and show mojibake; the page's real encoding is
+    detected instead (windows-1256, iso-8859-1...) and the page re-encoded as UTF-8. Returns
+    the body, the content type and a note for the errors table (None if nothing was wrong).
+    """
+    head = body[:4096]
+    declared_in_header = bool(content_type and ANY_CHARSET_DECLARED.search(content_type.encode("latin-1")))
+    declared = content_type.encode("latin-1") if declared_in_header and content_type else head
+    if ANY_CHARSET_DECLARED.search(declared) and not UTF8_DECLARED.search(declared):
+        return body, content_type, None  # another charset is declared: the decoder honours it
+    try:
+        body.decode("utf-8")
+        return body, content_type, None
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body, cp_isolation=list(WEB_ENCODINGS)).best()
+    if best is None or best.encoding in ("utf_8", "ascii"):
+        return body, content_type, None
+    said = "declares UTF-8" if ANY_CHARSET_DECLARED.search(declared) else "declares no charset"
+    note = f"page encoding: {said} but is not valid UTF-8; read as {best.encoding}"
+    return str(best).encode("utf-8"), "text/html; charset=utf-8", note
+
+
+def _retry_after(response: Response | None) -> float | None:
+    """Seconds the server asked to wait (Retry-After: seconds or an HTTP date), if it did."""
+    if response is None or not (value := _header(response, "Retry-After")):
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
 def _failure_reason(failure: Failure) -> tuple[str, int | None]:
+    if isinstance(failure.value, RefusedURL):
+        return str(failure.value), None
     response = getattr(failure.value, "response", None)
     if isinstance(response, Response):
-        return f"HTTP {response.status}", response.status
+        reason = f"HTTP {response.status}"
+        if retry_after := _header(response, "Retry-After"):
+            reason += f" (Retry-After: {retry_after[:100]})"
+        return reason, response.status
     message = str(failure.value).strip() or failure.type.__name__
     return f"{failure.type.__name__}: {message}", None
 
@@ -55,6 +155,25 @@ class FeedsSpider(scrapy.Spider):
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.feeds_with_failures: set[str] = set()
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_dropped, signal=signals.request_dropped)
+        return spider
+
+    def request_dropped(self, request: scrapy.Request) -> None:
+        """A redirect back to a URL already fetched in this run is a redirect loop: say so."""
+        redirects = request.meta.get("redirect_urls")
+        if not redirects or "canonical_url" not in request.meta and "feed_url" not in request.meta:
+            return
+        chain = " -> ".join([*redirects, request.url])
+        reason = f"redirect loop: {chain[:500]}"
+        if "canonical_url" in request.meta:
+            self.feeds_with_failures.add(request.meta["feed_url"])
+            record_error(self.crawler, "fetch", request.meta["canonical_url"], reason)
+        else:
+            self._feed_failed(request.meta["feed_url"], reason, None)
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         db = news_database(self.crawler)
         try:
@@ -63,7 +182,12 @@ class FeedsSpider(scrapy.Spider):
             record_error(self.crawler, "feeds", self.feeds_argument, str(error))
             return
         db.upsert_feeds(feeds)
+        backoff = self.settings.getfloat("NEWS_BACKOFF_BASE") > 0
         for feed in feeds:
+            if backoff and (next_attempt := db.feed_next_attempt(feed["url"])):
+                self.crawler.stats.inc_value("wirecrawl/feeds_skipped")
+                self.logger.info("Skipping %s until %s: it failed in the last runs (backoff)", feed["url"], next_attempt)
+                continue
             etag, last_modified = db.feed_validators(feed["url"])
             headers = {}
             if etag:
@@ -88,11 +212,30 @@ class FeedsSpider(scrapy.Spider):
             stats.inc_value("wirecrawl/feeds_not_modified")
             db.record_feed_success(feed_url, 304, entries=None)
             return
+        if not response.body.strip():
+            self._feed_failed(feed_url, "empty feed: the response has no body", response.status)
+            return
+        if ENTITY_DECLARATION.search(_xml_prolog(response.body)):
+            self._feed_failed(
+                feed_url,
+                "refused: the feed declares XML entities (<!ENTITY in its DOCTYPE): possible entity-expansion"
+                " bomb or external entity; not parsed",
+                response.status,
+            )
+            return
         headers = {"content-location": response.url}
         if content_type := response.headers.get("Content-Type"):
             headers["content-type"] = content_type.decode("latin-1")
         parsed = feedparser.parse(response.body, response_headers=headers)
-        if parsed.bozo and not (parsed.entries and isinstance(parsed.bozo_exception, BENIGN_FEED_PROBLEMS)):
+        if parsed.bozo and parsed.entries and isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
+            # Read in full all the same; say so, since titles may be garbled.
+            record_error(
+                self.crawler,
+                "feed",
+                feed_url,
+                f"feed encoding: {parsed.bozo_exception} (read as {parsed.get('encoding')}; {len(parsed.entries)} entries read)",
+            )
+        elif parsed.bozo and not (parsed.entries and isinstance(parsed.bozo_exception, BENIGN_FEED_PROBLEMS)):
             reason = f"malformed feed: {parsed.bozo_exception}"
             if not parsed.entries:
                 self._feed_failed(feed_url, reason, response.status)
@@ -133,11 +276,21 @@ class FeedsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         meta = response.meta
+        content_type = _header(response, "Content-Type") or "no Content-Type"
+        problem = None
         if not isinstance(response, TextResponse):
-            content_type = _header(response, "Content-Type") or "no Content-Type"
+            problem = f"not a text page ({content_type})"
+        elif not response.body.strip():
+            problem = f"empty page: HTTP {response.status} with no body"
+        elif kind := _binary_kind(response.body):
+            problem = f"not a text page: {kind} served as {content_type}"
+        if problem:
             self.feeds_with_failures.add(meta["feed_url"])
-            record_error(self.crawler, "fetch", meta["canonical_url"], f"not a text page ({content_type})")
+            record_error(self.crawler, "fetch", meta["canonical_url"], problem)
             return
+        body, content_type, note = _repair_charset(response.body, _header(response, "Content-Type"))
+        if note:
+            record_error(self.crawler, "extract", meta["canonical_url"], note)
         yield ArticleItem(
             url=meta["canonical_url"],
             fetched_url=response.url,
@@ -145,17 +298,26 @@ class FeedsSpider(scrapy.Spider):
             feed_title=meta.get("feed_title"),
             feed_published=meta.get("feed_published"),
             fetched=utc_now(),
-            content_type=_header(response, "Content-Type"),
-            body=response.body,
+            content_type=content_type,
+            body=body,
         )
 
     def feed_failed(self, failure: Failure) -> None:
         reason, status = _failure_reason(failure)
-        self._feed_failed(failure.request.meta["feed_url"], reason, status)
+        response = getattr(failure.value, "response", None)
+        retry_after = _retry_after(response) if isinstance(response, Response) else None
+        self._feed_failed(failure.request.meta["feed_url"], reason, status, retry_after)
 
-    def _feed_failed(self, feed_url: str, reason: str, status: int | None) -> None:
+    def _feed_failed(self, feed_url: str, reason: str, status: int | None, retry_after: float | None = None) -> None:
         self.crawler.stats.inc_value("wirecrawl/feeds_failed")
-        news_database(self.crawler).record_feed_failure(feed_url, reason, status)
+        news_database(self.crawler).record_feed_failure(
+            feed_url,
+            reason,
+            status,
+            backoff_base=self.settings.getfloat("NEWS_BACKOFF_BASE"),
+            backoff_cap=self.settings.getfloat("NEWS_BACKOFF_MAX"),
+            retry_after=retry_after,
+        )
         record_error(self.crawler, "feed", feed_url, reason)
 
     def article_failed(self, failure: Failure) -> None:

@@ -1,0 +1,125 @@
+"""PrivateAddressGuard: feeds are untrusted, so their URLs may not reach the crawler's own network.
+
+A feed (or a redirect, or a DNS name) could point the crawler at 127.0.0.1, the LAN, a
+link-local address or a cloud metadata service (169.254.169.254) and have it fetch, and
+store, what only this machine may read. Every request goes through ``process_request``,
+redirects included (RedirectMiddleware schedules a new request), before it is downloaded:
+
+* a scheme other than http or https is refused;
+* a host that is an IP address, or a name any of whose addresses (resolved in a thread, never
+  blocking the reactor) is not a public unicast address, is refused.
+
+A refused request fails with ``RefusedURL``; the spider's errback records it in ``errors``
+("refused: ... resolves to private address ..."). ``NEWS_ALLOW_PRIVATE_ADDRESSES = True``
+(``settings.demo``) turns the address check off; the scheme check stays.
+``NEWS_ALLOWED_NETWORKS`` lists networks fetched all the same (an intranet feed server).
+
+Not covered: a DNS name that answers a public address to this check and a private one to the
+download a moment later (DNS rebinding), and HTTP proxies, which resolve names themselves.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+ALLOWED_SCHEMES = ("http", "https")
+# How long a host's check is reused within a crawl (a feed's articles share a host).
+CACHE_SECONDS = 60.0
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class RefusedURL(IgnoreRequest):
+    """A URL the crawler will not fetch; the message (``refused: ...``) says why."""
+
+
+def is_public(address: IPAddress) -> bool:
+    """True for a global unicast address: not loopback, private, link-local, CGNAT, reserved...
+
+    >>> [is_public(ipaddress.ip_address(a)) for a in ("8.8.8.8", "169.254.169.254", "::ffff:10.0.0.1", "fd00::1")]
+    [True, False, False, False]
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is not None and not is_public(embedded):
+            return False
+        if address.ipv4_mapped is not None:
+            return is_public(address.ipv4_mapped)
+    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_unspecified)
+
+
+def refusal(url: str, addresses: list[str], allowed: tuple[ipaddress._BaseNetwork, ...] = ()) -> str | None:
+    """The reason to refuse ``url`` given its host's addresses, or None to fetch it."""
+    host = urlsplit(url).hostname or ""
+    for text in addresses:
+        try:
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+        except ValueError:
+            return f"refused: {url} resolves to an unparsable address {text!r}"
+        if any(address in network for network in allowed if network.version == address.version):
+            continue
+        if not is_public(address):
+            return f"refused: {url[:300]}: {host} resolves to private address {address} (NEWS_ALLOW_PRIVATE_ADDRESSES is off)"
+    return None
+
+
+class PrivateAddressGuard:
+    def __init__(self, allow_private: bool, allowed_networks: list[str] = ()):
+        self.allow_private = allow_private
+        self.allowed = tuple(ipaddress.ip_network(network.strip(), strict=False) for network in allowed_networks if network.strip())
+        self.checked: dict[tuple[str, int], tuple[float, list[str]]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuard:
+        settings = crawler.settings
+        return cls(settings.getbool("NEWS_ALLOW_PRIVATE_ADDRESSES"), settings.getlist("NEWS_ALLOWED_NETWORKS"))
+
+    async def process_request(self, request: Request) -> None:
+        parts = urlsplit(request.url)
+        scheme = parts.scheme.lower()
+        if scheme not in ALLOWED_SCHEMES:
+            raise RefusedURL(f"refused: {request.url[:300]} is not http(s) (scheme {scheme or 'none'!r})")
+        if self.allow_private:
+            return None
+        host = (parts.hostname or "").rstrip(".")
+        if not host:
+            raise RefusedURL(f"refused: {request.url[:300]} has no host")
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            raise RefusedURL(f"refused: {request.url[:300]} has an invalid port") from None
+        try:
+            addresses = [str(ipaddress.ip_address(host))]
+        except ValueError:
+            addresses = await self._resolve(host, port)
+        if addresses is None:
+            return None  # the name does not resolve: the download fails with Scrapy's own DNS error
+        reason = refusal(request.url, addresses, self.allowed)
+        if reason:
+            raise RefusedURL(reason)
+        return None
+
+    async def _resolve(self, host: str, port: int) -> list[str] | None:
+        now = time.monotonic()
+        cached = self.checked.get((host, port))
+        if cached and now - cached[0] < CACHE_SECONDS:
+            return cached[1]
+        try:
+            infos = await maybe_deferred_to_future(deferToThread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM))
+        except (OSError, UnicodeError):
+            return None
+        addresses = sorted({info[4][0] for info in infos})
+        self.checked[(host, port)] = (now, addresses)
+        return addresses

@@ -1,0 +1,135 @@
+"""Benchmark the persistent dedup index at scale: ``make bench-dedup``.
+
+Inserts synthetic articles (1,000,000 by default) into a fresh index file with the crawl's own
+``ClusterAssigner`` (each insert is a lookup, a verification and an add, in transactions of
+1,000, as the crawl's batches), then measures, in that order:
+
+- articles/s into the index, overall and over the last tenth (does it slow down as it grows?);
+- cold start: a new process that opens the database and answers its first lookup;
+- lookup latency p50 and p99 over 5,000 lookups of new signatures at random days;
+- peak RSS of the benchmark process.
+
+The articles are MinHash signatures, not texts (signing is the extraction worker's cost, not the
+index's): random signatures spread over a year of publication times (about 2,700 a day, a large
+crawl), of which one in five is a copy of a recent article with 30% of its values changed, so
+the verification and join paths run as they do on real copies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from pipelines.dedup import ClusterAssigner  # noqa: E402
+from storage import NewsDatabase  # noqa: E402
+
+NUM_PERM = 128
+START = datetime(2025, 1, 1, tzinfo=timezone.utc)
+COLD_START = """
+import sys, time
+started = time.perf_counter()
+sys.path.insert(0, {root!r})
+import numpy as np
+from storage import NewsDatabase
+db = NewsDatabase.open({path!r})
+index = db.dedup_index()
+index.candidates(np.random.default_rng(1).integers(0, 2**32, 128, dtype=np.uint32), "2025-06-01T12:00:00+00:00")
+print(time.perf_counter() - started)
+"""
+
+
+def synthetic_stream(count: int, seed: int = 7):
+    """(article_id, hashvalues, shingles, text_hash, published) in publication order."""
+    rng = np.random.default_rng(seed)
+    recent: list[np.ndarray] = []
+    seconds_per_article = 365 * 86400 / count
+    for number in range(count):
+        published = (START + timedelta(seconds=number * seconds_per_article)).isoformat(timespec="seconds")
+        if recent and rng.random() < 0.2:
+            values = recent[int(rng.integers(len(recent)))].copy()
+            changed = rng.random(NUM_PERM) < 0.3
+            values[changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
+        else:
+            values = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32)
+        recent.append(values)
+        if len(recent) > 2000:
+            recent.pop(0)
+        yield (number + 1) * 7919, values, int(rng.integers(80, 600)), f"{number:040x}", published
+
+
+def insert(path: Path, count: int) -> tuple[float, float]:
+    db = NewsDatabase.open(path)
+    assigner = ClusterAssigner(db.dedup_index())
+    started = last_tenth_started = time.perf_counter()
+    tenth = max(1, count // 10)
+    for number, (article_id, values, shingles, text_hash, published) in enumerate(synthetic_stream(count), start=1):
+        db.begin()
+        assigner.assign(article_id, values, shingles, text_hash, published)
+        if number % 1000 == 0:
+            db.commit()
+        if number == count - tenth:
+            last_tenth_started = time.perf_counter()
+        if number % 100_000 == 0:
+            print(f"  {number:>9,} articles, {number / (time.perf_counter() - started):,.0f}/s", flush=True)
+    db.commit()
+    finished = time.perf_counter()
+    db.close()
+    return count / (finished - started), tenth / (finished - last_tenth_started)
+
+
+def lookups(path: Path, count: int = 5000) -> tuple[float, float]:
+    db = NewsDatabase.open(path)
+    index = db.dedup_index()
+    rng = np.random.default_rng(11)
+    times = []
+    for _ in range(count):
+        values = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32)
+        published = (START + timedelta(days=random.uniform(0, 365))).isoformat(timespec="seconds")
+        started = time.perf_counter()
+        index.candidates(values, published)
+        times.append(time.perf_counter() - started)
+    db.close()
+    return float(np.percentile(times, 50)) * 1000, float(np.percentile(times, 99)) * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=1_000_000, help="how many to insert (default 1,000,000)")
+    parser.add_argument("--keep", type=Path, help="write the index to this file and keep it")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-dedup-") as scratch:
+        path = args.keep or Path(scratch) / "index.db"
+        print(f"Inserting {args.articles:,} synthetic articles into {path}")
+        overall, last_tenth = insert(path, args.articles)
+        cold = float(subprocess.run(
+            [sys.executable, "-c", COLD_START.format(root=str(ROOT), path=str(path))],
+            capture_output=True, text=True, check=True,
+        ).stdout)
+        p50, p99 = lookups(path)
+        size = sum(f.stat().st_size for f in path.parent.glob(path.name + "*")) / 2**20
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"articles/s into the index   {overall:,.0f} (last tenth: {last_tenth:,.0f})   target >= 2,000")
+    print(f"lookup latency p50 / p99    {p50:.2f} ms / {p99:.2f} ms   target p99 <= 5 ms")
+    print(f"peak RSS                    {peak_rss:,.0f} MB   target <= 1,024 MB")
+    print(f"cold start (open + lookup)  {cold:.3f} s   target <= 1 s")
+    print(f"index file                  {size:,.0f} MB for {args.articles:,} articles")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    sys.exit(main())
