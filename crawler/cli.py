@@ -117,11 +117,16 @@ def cmd_dedup(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
-def cmd_summary(args: argparse.Namespace, out: IO[str]) -> int:
-    path = args.db or _settings().get("NEWS_DB_PATH")
+def _open_existing(db_argument: str | None) -> NewsDatabase:
+    """The database of ``--db``, or of the NEWS_DB_PATH setting; it must exist already."""
+    path = db_argument or _settings().get("NEWS_DB_PATH")
     if not Path(path).is_file():
         raise UsageProblem(f"{path}: no such database; run a crawl first (make demo, or scrapy crawl feeds)")
-    db = NewsDatabase.open(path)
+    return NewsDatabase.open(path)
+
+
+def cmd_summary(args: argparse.Namespace, out: IO[str]) -> int:
+    db = _open_existing(args.db)
     try:
         out.write(summary(db.conn))
     finally:
@@ -131,10 +136,7 @@ def cmd_summary(args: argparse.Namespace, out: IO[str]) -> int:
 
 def cmd_reclean(args: argparse.Namespace, out: IO[str]) -> int:
     """Remove from stored articles the lines their site's model has learned since they were stored."""
-    path = args.db or _settings().get("NEWS_DB_PATH")
-    if not Path(path).is_file():
-        raise UsageProblem(f"{path}: no such database; run a crawl first (make demo, or scrapy crawl feeds)")
-    db = NewsDatabase.open(path)
+    db = _open_existing(args.db)
     try:
         site_lines = db.site_lines(_settings().getint("NEWS_BOILERPLATE_CLUSTERS"))
         sites = [args.site] if args.site else db.sites()

@@ -4,9 +4,10 @@ Nothing here knows of Scrapy; the crawl's components and the command line both u
 """
 
 from .database import NewsDatabase, StorageFailed, article_id_for, backoff_delay, site_of, utc_now
-from .dedup_index import Candidate, DedupIndex, hours_between, parse_time
+from .dedup_index import Candidate, DedupIndex
 from .schema import SCHEMA_VERSION, SchemaTooNew, ensure_schema
 from .site_lines import SiteLines
+from .times import hours_between, parse_time
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .times import parse_time
+
 # Signatures are datasketch "affine32" MinHash values.
 HASH_DTYPE = np.uint32
 
@@ -28,24 +30,6 @@ HASH_DTYPE = np.uint32
 MAX_CANDIDATES = 500
 
 SECONDS_PER_DAY = 86400
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 time (or date) as an aware datetime; naive times are taken as UTC."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def hours_between(a: str | None, b: str | None) -> float | None:
-    first, second = parse_time(a), parse_time(b)
-    if first is None or second is None:
-        return None
-    return abs((first - second).total_seconds()) / 3600
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from difflib import SequenceMatcher
 from typing import Any
 
+from .times import parse_time
+
 SAME, ADDED, REMOVED = "same", "added", "removed"
 
 _WORD = re.compile(r"\S+")
@@ -114,17 +116,6 @@ def word_diff(reference: str | None, text: str | None) -> WordDiff:
     if paragraph:
         diff.paragraphs.append(paragraph)
     return diff
-
-
-def parse_time(value: str | None) -> datetime | None:
-    """An ISO 8601 time or date as an aware datetime (UTC when it has no offset); None if unreadable."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def format_time(value: str | None) -> str:
