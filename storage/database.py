@@ -151,6 +151,8 @@ class NewsDatabase:
                 conn.execute("PRAGMA journal_mode=WAL")
             # In WAL mode NORMAL never corrupts the file; a power cut may lose the last commits.
             conn.execute("PRAGMA synchronous=NORMAL")
+            # 64 MB of page cache: the dedup index's recent days and its unique keys stay in memory.
+            conn.execute("PRAGMA cache_size=-65536")
             database = cls(conn)
         except BaseException:
             conn.close()

@@ -171,13 +171,16 @@ class DedupIndex:
     ) -> None:
         """Index one article (again, if it was); the caller owns the transaction."""
         values = np.ascontiguousarray(hashvalues, dtype=HASH_DTYPE)
-        self.conn.execute("DELETE FROM dedup_signatures WHERE article_id = ?", [article_id])
+        # An article indexed again keeps its doc number; its old band rows stay harmless.
         cursor = self.conn.execute(
             "INSERT INTO dedup_signatures (article_id, cluster_id, published, shingles, text_hash, minhash)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (article_id) DO UPDATE SET cluster_id = excluded.cluster_id,"
+            " published = excluded.published, shingles = excluded.shingles, text_hash = excluded.text_hash,"
+            " minhash = excluded.minhash RETURNING doc",
             [article_id, cluster_id, published, shingles, text_hash, values.tobytes()],
         )
-        doc, day = cursor.lastrowid, self.day_of(published)
+        doc = cursor.fetchone()[0]
+        day = self.day_of(published)
         self.conn.executemany(
             "INSERT OR IGNORE INTO dedup_bands (day, band, doc) VALUES (?, ?, ?)",
             [(day, key, doc) for key in self.band_keys(values)],
