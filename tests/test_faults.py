@@ -158,14 +158,30 @@ def test_sigkill_at_random_moments_loses_nothing(demo_web, demo_stories, tmp_pat
     expected = partition(reference)
     assert sum(len(group) for group in expected) == len(demo_stories)
     rng = random.Random(int(os.environ.get("WIRECRAWL_KILL_SEED", "5")))
+    # Half the kills land at a random moment of the run (start-up, fetching, extracting); the
+    # other half once a random number of articles has been committed, in the middle of the
+    # store's batches, where a kill is most likely to leave half an article behind.
     delays = [rng.uniform(0.3, max(4.0, duration)) for _ in range(KILL_TRIALS)]
+    targets = [rng.randint(1, len(demo_stories) - 3) if number % 2 else None for number in range(KILL_TRIALS)]
+
+    def stored(db_path: Path) -> int:
+        try:
+            with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1) as reader:
+                return reader.execute("SELECT count(*) FROM articles").fetchone()[0]
+        except sqlite3.Error:
+            return 0  # not created yet
 
     def trial(number: int) -> dict:
         db_path = tmp_path / f"trial-{number}.db"
         command, env = crawl_command(db_path, str(feeds), *settings)
         process = subprocess.Popen(command, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                    start_new_session=True)  # fmt: skip
-        time.sleep(delays[number])
+        if targets[number] is None:
+            time.sleep(delays[number])
+        else:
+            deadline = time.monotonic() + 120
+            while stored(db_path) < targets[number] and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         try:
@@ -176,9 +192,13 @@ def test_sigkill_at_random_moments_loses_nothing(demo_web, demo_stories, tmp_pat
         rerun = run_crawl(db_path, str(feeds), *settings)
         assert rerun.returncode == exitcodes.OK, rerun.stderr[-3000:]
         check_consistent(db_path)
-        return {"delay": round(delays[number], 2), "stored_when_killed": killed, "partition_equal": partition(db_path) == expected}
+        when = f"after {delays[number]:.2f} s" if targets[number] is None else f"at {targets[number]} stored"
+        return {"killed": when, "stored_when_killed": killed, "partition_equal": partition(db_path) == expected}
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(trial, range(KILL_TRIALS)))
     print("\nkill trials:", results)
     assert all(result["partition_equal"] for result in results), results
+    assert sum(1 for result in results if 0 < result["stored_when_killed"] < len(demo_stories)) >= KILL_TRIALS // 4, (
+        "too few kills landed in the middle of the store's batches to test them"
+    )
