@@ -139,6 +139,43 @@ NOISE_LINES: frozenset[str] = frozenset(normalize(m) for m in (
 ))
 
 
+# Placeholders for embeds a reader has not consented to, and privacy prompts: never article text.
+_CONSENT = regex.compile(
+    r"externe[nrs]? inhalt|external content|third[- ]party content|contenu externe|contenido externo"
+    r"|contenuto esterno|privatsphare-einstellung|datenschutz-einstellung|privacy settings|cookie settings"
+    r"|cookie-einstellung|parametres (?:de )?cookies|consentement|ihre einwilligung|ich bin damit einverstanden"
+    r"|to view this content|enable javascript|javascript (?:aktivieren|activer)|aktiviere bitte|bitte aktivieren"
+)
+# Photo and graphic credits: "STR/AFP via Getty Images", "Foto: Jane Roe", "Bild: dpa", "ZDFheute Infografik".
+_PHOTO_CREDIT = regex.compile(
+    r"^(?:fotos?|photos?|bild(?:er)?|image|picture|credit|credits|photo credit|kuva|zdroj|bildquelle|grafik"
+    r"|illustration|video)\s*:"
+    r"|(?:getty ?images|via getty|shutterstock|imago(?: images)?|picture[- ]alliance|\bap photo|reuters/|/reuters"
+    r"|afp/|/afp|dpa/|/dpa|epa/|/epa|keystone|anadolu|istock(?:photo)?|alamy)\s*$"
+    r"|\binfografik$|\binfographic$"
+)
+# A teaser list item: "Kicker: Headline" (a short lead-in, a colon, a headline).
+_KICKER = regex.compile(r"^[^:.!?]{2,45}:\s+\S")
+
+
+def _is_teaser_list(tag: str, raw: str) -> bool:
+    """A list of links to other articles: every item a short headline, most with a "Kicker: " lead."""
+    if tag != "list":
+        return False
+    items = [" ".join(item.split()) for item in raw.split("\n") if item.strip()]
+    if len(items) < 2 or any(len(_WORD.findall(item)) > 20 or item.endswith(".") for item in items):
+        return False
+    return sum(bool(_KICKER.match(item)) for item in items) >= 0.6 * len(items)
+
+
+def _is_insert(text: str, size: int) -> bool:
+    """A consent placeholder or a photo credit, wherever it stands."""
+    if size > 80:
+        return False
+    folded = normalize(text)
+    return bool(_CONSENT.search(folded)) or size <= 10 and bool(_PHOTO_CREDIT.search(folded))
+
+
 def _is_marker(text: str) -> bool:
     if len(text) > 120:  # markers are short; long paragraphs skip the Unicode folding
         return False
@@ -287,7 +324,12 @@ def boilerplate_blocks(
     for i, text in enumerate(texts):
         if i in drop:
             continue
-        if _inline_teaser(text) or len(text) <= 80 and normalize(text) in NOISE_LINES:
+        if (
+            _inline_teaser(text)
+            or len(text) <= 80 and normalize(text) in NOISE_LINES
+            or _is_insert(text, sizes[i])
+            or _is_teaser_list(blocks[i][0], blocks[i][1])
+        ):
             drop.add(i)
         elif _is_marker(text):
             drop.add(i)
@@ -307,7 +349,11 @@ def clean_body(
 ) -> int:
     """Remove boilerplate children from trafilatura's ``<body>`` in place; returns how many."""
     children = list(body)
-    blocks = [(child.tag, "".join(child.itertext())) for child in children]
+    blocks = [
+        (child.tag, "\n".join("".join(item.itertext()) for item in child.iter("item")) if child.tag == "list"
+         else "".join(child.itertext()))
+        for child in children
+    ]
     drop = boilerplate_blocks(blocks, title, authors, labels)
     if len(drop) == len(children):  # never empty a page: keep trafilatura's answer
         return 0

@@ -5,7 +5,9 @@ in the same run, on ``../shared/corpus/extraction`` (real news pages with refere
 resolved from this file's location, never copied into the project): plain
 ``trafilatura.extract(include_comments=False)`` and ``extract_article(...)["text"]``. The tool
 prints each system's report (overall, per language, worst pages); this script then prints
-the two side by side, per language, and what the cleaning rules cost per page.
+the two side by side, per language, and what the cleaning rules cost per page, and then the
+metadata report of ``scripts/eval_metadata.py`` (title, authors, dates, language, tags, site
+name against the corpus's reference fields; ``--no-metadata`` skips it).
 
 When the corpus or the tool is absent (a fresh clone without ``../shared``), it says so and
 exits 0, so ``make eval-extract`` never fails a build for a missing corpus.
@@ -101,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", help="comma-separated languages to keep")
     parser.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples for the ± values")
     parser.add_argument("--no-timing", action="store_true", help="skip the in-process cleaning cost measure")
+    parser.add_argument("--no-metadata", action="store_true", help="skip the metadata report (scripts/eval_metadata.py)")
     args = parser.parse_args(argv)
 
     if not (CORPUS / "index.jsonl").exists() or not TOOL.exists():
@@ -148,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
         extract_ms, clean_ms = _cleaning_cost(args.limit)
         print(f"\ncleaning cost: trafilatura.bare_extraction median {extract_ms:.1f} ms/page, "
               f"cleaning after it median {clean_ms:.2f} ms/page ({clean_ms / extract_ms:.1%})")
+    if not args.no_metadata:
+        from scripts.eval_metadata import evaluate, load_rows, report
+
+        print("\n######## metadata: plain trafilatura.bare_extraction(with_metadata=True) vs extract_article")
+        report(evaluate(load_rows(args.limit, args.lang), timing=not args.no_timing))
     print(f"\nF1 trafilatura {plain['f1']:.4f}  wirecrawl {ours['f1']:.4f}  delta {ours['f1'] - plain['f1']:+.4f}")
     return 0
 

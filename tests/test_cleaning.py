@@ -232,3 +232,54 @@ def test_demo_article_pages_have_no_outlet_boilerplate(path: str) -> None:
     for marker in DEMO_BOILERPLATE[path.split("/")[0]]:
         assert not any(line.startswith(marker) for line in lines), marker
     assert not any(line.count(" | ") >= 2 for line in lines), "tag line left"
+
+
+BODY_BLOCKS = [
+    ("p", "Der Gemeinderat von Obertal hat am Dienstagabend den Bau einer neuen Grundschule beschlossen, "
+          "die ab dem Herbst 2027 rund zweihundert Kinder aufnehmen soll."),
+    ("p", "Die Kosten von elf Millionen Euro tragen Gemeinde und Land gemeinsam, wie der Bürgermeister nach "
+          "der Sitzung vor Journalisten erklärte."),
+    ("p", "Eltern hatten seit Jahren über die zu kleinen Klassenräume im alten Schulhaus geklagt, das noch "
+          "aus den fünfziger Jahren stammt."),
+]
+
+
+def test_teaser_list_of_kicker_headlines_is_dropped_but_a_bullet_list_of_facts_is_kept() -> None:
+    teasers = ("list", "Verkehr: Neue Buslinie fährt ab Montag\nSport: Obertal gewinnt das Derby\n"
+                       "Wetter: Gewitter am Wochenende erwartet")
+    facts = ("list", "Baubeginn im Frühjahr 2025\nZwölf Klassenzimmer und eine Turnhalle\nEin Schulgarten")
+    blocks = BODY_BLOCKS[:2] + [teasers] + BODY_BLOCKS[2:] + [facts]
+    assert boilerplate_blocks(blocks) == {2}
+
+
+@pytest.mark.parametrize("line", [
+    "STR/AFP via Getty Images",
+    "Foto: Jana Beispiel",
+    "Photo credit: Lee Sample",
+    "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen Inhalte.",
+    "We need your consentement... To view this content, please accept the cookie settings.",
+    "Ich bin damit einverstanden, dass mir der externe Inhalt angezeigt wird.",
+])
+def test_photo_credits_and_consent_placeholders_are_dropped_anywhere(line: str) -> None:
+    blocks = BODY_BLOCKS[:1] + [("p", line)] + BODY_BLOCKS[1:]
+    assert boilerplate_blocks(blocks) == {1}
+
+
+def test_a_sentence_that_mentions_a_photo_agency_is_kept() -> None:
+    line = ("p", "Die Fotos der Baustelle, die ein Anwohner an die Agentur Getty Images verkaufte, zeigen "
+                 "tiefe Risse im Fundament des alten Gebäudes.")
+    assert boilerplate_blocks(BODY_BLOCKS[:1] + [line] + BODY_BLOCKS[1:]) == set()
+
+
+def test_clean_body_sees_list_items_one_by_one() -> None:
+    from lxml import etree
+
+    from pipelines.cleaning import clean_body
+
+    body = etree.fromstring(
+        "<body>" + "".join(f"<p>{text}</p>" for _tag, text in BODY_BLOCKS)
+        + "<list><item>Politik: Landtag streitet über Haushalt</item><item>Kultur: Museum zeigt Werke "
+          "von Obertaler Malern</item></list></body>"
+    )
+    assert clean_body(body) == 1
+    assert [child.tag for child in body] == ["p", "p", "p"]

@@ -5,7 +5,15 @@ import json
 import pytest
 
 from demo.server import WEB_ROOT
-from pipelines.extraction import ExtractionError, decode_html, detect_language, extract_article
+from pipelines.extraction import (
+    ExtractionError,
+    clean_authors,
+    clean_title,
+    decode_html,
+    detect_language,
+    extract_article,
+    iso_date,
+)
 
 STORIES = json.loads((WEB_ROOT / "stories.json").read_text(encoding="utf-8"))
 
@@ -63,3 +71,68 @@ def test_http_charset_wins_over_a_wrong_meta_charset():
 def test_page_without_article_raises_a_reason(html, reason):
     with pytest.raises(ExtractionError, match=reason):
         extract_article(html)
+
+
+META_PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
+<title>Obertal baut eine neue Grundschule | Obertaler Bote</title>
+<meta property="og:title" content="Obertal baut eine neue Grundschule | Obertaler Bote">
+<meta property="og:site_name" content="Obertaler Bote">
+<meta name="author" content="Von Jana Beispiel und Lee Sample">
+<meta property="article:published_time" content="2025-03-04T09:15:00+01:00">
+<meta property="article:modified_time" content="2025-03-05T18:40:00+01:00">
+</head><body><article><h1>Obertal baut eine neue Grundschule</h1>
+<p>Der Gemeinderat von Obertal hat am Dienstagabend den Bau einer neuen Grundschule beschlossen, die ab dem
+Herbst 2027 rund zweihundert Kinder aufnehmen soll. Die Entscheidung fiel einstimmig.</p>
+<p>Die Kosten von elf Millionen Euro tragen Gemeinde und Land gemeinsam, wie der Bürgermeister nach der Sitzung
+vor Journalisten erklärte. Eltern hatten seit Jahren über zu kleine Klassenräume geklagt.</p>
+</article></body></html>"""
+
+
+def test_metadata_title_without_site_authors_split_times_of_day_and_modified():
+    article = extract_article(META_PAGE.encode("utf-8"), url="https://www.obertaler-bote.example/schule")
+    assert article["title"] == "Obertal baut eine neue Grundschule"
+    assert article["authors"] == ["Jana Beispiel", "Lee Sample"]
+    assert article["published"] == "2025-03-04T09:15:00+01:00"
+    assert article["modified"] == "2025-03-05T18:40:00+01:00"
+    assert article["site_name"] == "Obertaler Bote"
+    assert article["language"] == "de"
+
+
+def test_page_without_modification_date_has_none():
+    assert extract_article(ARABIC_PAGE.encode("utf-8"))["modified"] is None
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Bridge reopens after repairs - The Valley Times", "Bridge reopens after repairs"),
+    ("Brücke wieder offen – VT – 04.03.2025", "Brücke wieder offen"),
+    ("Bridge reopens | The Valley Times | by Lee Sample", "Bridge reopens"),
+    ("Paris - Berlin: the night train is back", "Paris - Berlin: the night train is back"),
+    ("Valley - Times", "Valley - Times"),
+])
+def test_clean_title_strips_the_site_name_and_dates_only(title, expected):
+    assert clean_title(title, ["The Valley Times", "VT"], "https://valleytimes.example/a") == expected
+
+
+def test_clean_authors():
+    site = ["The Valley Times"]
+    url = "https://www.valleytimes.example/a"
+    assert clean_authors(["By Lee Sample", "Lee-Sample"], site, url) == ["Lee Sample"]
+    assert clean_authors(["Par Sara Exemple"], site, url) == ["Sara Exemple"]
+    assert clean_authors(["Anna Roth and Jan Berg"], site, url) == ["Anna Roth", "Jan Berg"]
+    assert clean_authors(["Valley Times", "Anna Roth"], site, url) == ["Anna Roth"]
+    assert clean_authors(["Www Valleytimes Example", "Journalist", "Anna Roth"], site, url) == ["Anna Roth"]
+    # An outlet alone is the byline the page gives: kept.
+    assert clean_authors(["The Valley Times"], site, url) == ["The Valley Times"]
+    # "Le Figaro et AFP" names no two people.
+    assert clean_authors(["Le Figaro et AFP"], ["Le Figaro"], None) == ["Le Figaro et AFP"]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2025-03-04T09:15:00+0100", "2025-03-04T09:15:00+01:00"),
+    ("2025-03-04T00:00:00", "2025-03-04"),
+    ("2025-03-04T09:15:00", "2025-03-04T09:15:00"),
+    ("2025-03-04", "2025-03-04"),
+    (None, None),
+])
+def test_iso_date(value, expected):
+    assert iso_date(value) == expected
