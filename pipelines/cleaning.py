@@ -29,6 +29,8 @@ _WORD = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}
 _SPACE = regex.compile(r"\s+")
 _PUNCT = regex.compile(r"[\p{P}\p{S}]+")
 _EDGE_PUNCT = regex.compile(r"^[\p{P}\p{S}\s]+|[\p{P}\p{S}\s]+$")
+# Combining marks (accents, Arabic vowel marks): one regex pass, not a Python loop per character.
+_COMBINING = regex.compile(r"\p{Mn}+")
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ى": "ي", "ة": "ه", "\u0640": None})
 
 
@@ -38,8 +40,7 @@ def normalize(text: str) -> str:
     Markers are written once, accent-free; pages write "À lire aussi", "A LIRE AUSSI :" or
     "اقرأ أيضاً" and must all match.
     """
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_ARABIC_FOLD)
+    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold())).translate(_ARABIC_FOLD)
     return _SPACE.sub(" ", _EDGE_PUNCT.sub("", text)).strip()
 
 
