@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo eval-extract eval-dedup bench-dedup
+.PHONY: demo test serve crawl clean-demo eval-extract eval-dedup bench-dedup bench
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ eval-dedup: $(BIN)/.installed
 # Insert 1,000,000 synthetic articles into a fresh dedup index; print articles/s, lookup p50/p99, RSS, cold start.
 bench-dedup: $(BIN)/.installed
 	$(BIN)/python scripts/bench_dedup.py
+
+# Crawl a generated news web on 127.0.0.1 end to end and compare with extraction alone; print pages/s, RSS, stalls.
+bench: $(BIN)/.installed
+	$(BIN)/python scripts/bench_crawl.py
