@@ -36,7 +36,7 @@ from scrapy.exceptions import DropItem
 from storage import DedupIndex, SiteLines, article_id_for, hours_between, site_of
 
 from .database import news_database
-from .signature import Signature, line_keys, remove_lines, sign
+from .signature import Signature, sign, without_known_lines
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -136,9 +136,10 @@ def cluster_text(
     in ``DedupPipeline``; ``python -m crawler dedup`` runs them here. The caller owns the
     transaction.
     """
-    signature = sign(remove_lines(text, site_lines.known(site)), num_perm=num_perm, shingle_words=shingle_words)
+    kept, keys = without_known_lines(text, site_lines.known(site))
+    signature = sign(kept, num_perm=num_perm, shingle_words=shingle_words)
     assignment = assigner.assign(article_id, signature.hashvalues, signature.shingles, signature.text_hash, published)
-    site_lines.observe(site, line_keys(text), assignment.cluster_id)
+    site_lines.observe(site, keys, assignment.cluster_id)
     return assignment
 
 

@@ -24,7 +24,7 @@ from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
 from .cleaning import clean_body
-from .signature import line_keys, remove_lines, sign
+from .signature import sign, without_known_lines
 
 _WORD = regex.compile(r"\w+")
 # Below this confidence the text's detected language yields to the page's own <html lang>.
@@ -293,8 +293,8 @@ def extract_article(
     tags = _split_list(document.tags, ",")
     categories = _split_list(document.categories, ",")
     text = article_text(document, authors, categories + tags, title)
-    keys = line_keys(text)
-    text = remove_lines(text, site_boilerplate).strip()
+    text, keys = without_known_lines(text, site_boilerplate)
+    text = text.strip()
     if not text:
         raise ExtractionError("nothing left but this site's known boilerplate")
     signature = sign(text, num_perm=num_perm, shingle_words=shingle_words)

@@ -59,14 +59,21 @@ def line_key(line: str) -> int | None:
 
 def line_keys(text: str) -> list[int]:
     """The keys of a text's non-empty lines, in order."""
-    return [key for key in map(line_key, text.split("\n")) if key is not None]
+    return without_known_lines(text, frozenset())[1]
 
 
 def remove_lines(text: str, keys: frozenset[int] | set[int]) -> str:
     """``text`` without the lines whose key is in ``keys`` (a site's known boilerplate)."""
-    if not keys:
-        return text
-    return "\n".join(line for line in text.split("\n") if line_key(line) not in keys)
+    return without_known_lines(text, keys)[0]
+
+
+def without_known_lines(text: str, known: frozenset[int] | set[int]) -> tuple[str, list[int]]:
+    """``text`` without its known boilerplate lines, and the keys of all its lines (for the site
+    model to learn from), each line normalized once."""
+    lines = text.split("\n")
+    keys = [line_key(line) for line in lines]
+    kept = "\n".join(line for line, key in zip(lines, keys) if key not in known) if known else text
+    return kept, [key for key in keys if key is not None]
 
 
 def shingles(words: list[str], size: int) -> set[bytes]:
