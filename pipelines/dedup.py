@@ -4,9 +4,9 @@ An article's text is signed after its site's known boilerplate lines are removed
 (``storage/site_lines.py``), with MinHash over word 3-grams (``pipelines/signature.py``).
 Then ``ClusterAssigner.assign`` decides, against the persistent index:
 
-1. Candidates: indexed articles with the same normalized text (exact copies), and those the
-   LSH index proposes (a shared band; about 9 in 10 pairs of Jaccard 0.2 are proposed, so
-   short excerpts are too). Only articles published within ``NEWS_DEDUP_WINDOW_HOURS`` of
+1. Candidates: indexed articles the LSH index proposes (a shared band; about 9 in 10 pairs
+   of Jaccard 0.2 are proposed, so short excerpts are too; an exact copy shares every band
+   and has similarity 1). Only articles published within ``NEWS_DEDUP_WINDOW_HOURS`` of
    this one count: copies of a dispatch appear within about two days, and a templated brief
    on another day (a market close, the weather) is another story.
 2. Verification of each candidate: it is a copy when the estimated Jaccard similarity is at
@@ -92,19 +92,18 @@ class ClusterAssigner:
         text_hash: str,
         published: str | None = None,
     ) -> Assignment:
-        assignment = self._match(hashvalues, shingles, text_hash, published) or Assignment(article_id, None, None)
-        self.index.add(article_id, assignment.cluster_id, hashvalues, shingles, text_hash, published)
+        keys = self.index.band_keys(hashvalues)
+        assignment = self._match(hashvalues, keys, shingles, published) or Assignment(article_id, None, None)
+        self.index.add(article_id, assignment.cluster_id, hashvalues, shingles, text_hash, published, keys=keys)
         return assignment
 
     def _in_window(self, published: str | None, other: str | None) -> bool:
         hours = hours_between(published, other)
         return hours is None or hours <= self.index.window_hours
 
-    def _match(self, hashvalues: np.ndarray, shingles: int, text_hash: str, published: str | None) -> Assignment | None:
-        for exact in self.index.exact_copies(text_hash):
-            if self._in_window(published, exact.published):
-                return Assignment(exact.cluster_id, 1.0, exact.article_id)
-        for candidate in self.index.candidates(hashvalues, published):
+    def _match(self, hashvalues: np.ndarray, keys: list[int], shingles: int, published: str | None) -> Assignment | None:
+        # An exact copy (same normalized text) has the same signature, so it comes first here.
+        for candidate in self.index.candidates(hashvalues, published, keys=keys):
             if not self._in_window(published, candidate.published):
                 continue
             resembles = candidate.jaccard >= self.threshold

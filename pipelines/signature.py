@@ -50,7 +50,10 @@ def text_hash(text: str) -> str:
 
 def line_key(line: str) -> int | None:
     """A key for one line (paragraph) of text, equal for lines equal after normalization."""
-    words = tokens(line)
+    return _key_of(tokens(line))
+
+
+def _key_of(words: list[str]) -> int | None:
     if not words:
         return None
     value = xxhash.xxh64_intdigest(" ".join(words).encode("utf-8"))
@@ -70,10 +73,27 @@ def remove_lines(text: str, keys: frozenset[int] | set[int]) -> str:
 def without_known_lines(text: str, known: frozenset[int] | set[int]) -> tuple[str, list[int]]:
     """``text`` without its known boilerplate lines, and the keys of all its lines (for the site
     model to learn from), each line normalized once."""
+    kept, keys, _words = split_known_lines(text, known)
+    return kept, keys
+
+
+def split_known_lines(text: str, known: frozenset[int] | set[int]) -> tuple[str, list[int], list[str]]:
+    """``without_known_lines``, plus the tokens of the kept text, ready for ``sign_words``.
+
+    Each line is normalized once: tokens never span a line break, so the kept lines' tokens
+    are the kept text's tokens.
+    """
     lines = text.split("\n")
-    keys = [line_key(line) for line in lines]
-    kept = "\n".join(line for line, key in zip(lines, keys) if key not in known) if known else text
-    return kept, [key for key in keys if key is not None]
+    line_words = [tokens(line) for line in lines]
+    keys = [_key_of(words) for words in line_words]
+    if known:
+        kept_lines = [index for index, key in enumerate(keys) if key not in known]
+        kept = "\n".join(lines[index] for index in kept_lines)
+        words = [word for index in kept_lines for word in line_words[index]]
+    else:
+        kept = text
+        words = [word for found in line_words for word in found]
+    return kept, [key for key in keys if key is not None], words
 
 
 def shingles(words: list[str], size: int) -> set[bytes]:
@@ -128,7 +148,11 @@ def sign(text: str, num_perm: int = 128, shingle_words: int = 3) -> Signature:
     >>> sign("Les autorités irakiennes ont annoncé le retour").shingles
     5
     """
-    words = tokens(text)
+    return sign_words(tokens(text), num_perm, shingle_words)
+
+
+def sign_words(words: list[str], num_perm: int = 128, shingle_words: int = 3) -> Signature:
+    """The MinHash signature of a text from its ``tokens``."""
     minhash = _minhash_class()(num_perm=num_perm, seed=1, hashfunc=_xxh32, permutations=_permutations(num_perm), scheme=SCHEME)
     parts = shingles(words, shingle_words)
     if parts:

@@ -4,18 +4,23 @@ A batch is committed when it holds NEWS_STORE_BATCH_SIZE articles or is
 NEWS_STORE_BATCH_SECONDS old, and at the end of the crawl. The transaction also holds the
 batch's dedup index rows and cluster counts, so a killed crawl leaves either all of an
 article or nothing of it; the next run fetches what was lost.
+
+After each commit the WAL is checkpointed (copied into the database file and synced) in a
+thread, not by the commit itself on the reactor's thread: a checkpoint costs tens of
+milliseconds, and the reactor should not stop for it.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 from twisted.internet import task
 
-from storage import StorageFailed, site_of, utc_now
+from storage import BackgroundCheckpoints, StorageFailed, site_of, utc_now
 
 from .database import RUN_ID_STAT, news_database
 
@@ -33,12 +38,14 @@ class StorePipeline:
         self.batch_seconds = crawler.settings.getfloat("NEWS_STORE_BATCH_SECONDS")
         self.pending = 0
         self.timer: task.LoopingCall | None = None
+        self.checkpoints: BackgroundCheckpoints | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
+        self.checkpoints = BackgroundCheckpoints(self.db)
         if self.batch_seconds > 0:
             self.timer = task.LoopingCall(self.flush)
             self.timer.start(self.batch_seconds, now=False)
@@ -47,6 +54,8 @@ class StorePipeline:
         if self.timer is not None and self.timer.running:
             self.timer.stop()
         self.flush()
+        if self.checkpoints is not None:
+            self.checkpoints.close()
 
     def flush(self) -> None:
         """Commit the open batch (and the errors and feed states written with it).
@@ -55,15 +64,19 @@ class StorePipeline:
         (pipelines/database.py); the batch's articles are fetched again next run.
         """
         if self.db.conn.in_transaction:
+            started = time.perf_counter()
             try:
                 self.db.commit()
             except (sqlite3.Error, StorageFailed) as error:
                 logger.error("Could not commit %d articles: %s", self.pending, error)
                 self.pending = 0
                 return
+            self.crawler.stats.max_value("wirecrawl/store/max_commit_ms", round((time.perf_counter() - started) * 1000, 1))
             if self.pending:
                 logger.debug("Committed %d articles", self.pending)
             self.pending = 0
+            if self.checkpoints is not None:
+                self.checkpoints.request()
 
     def process_item(self, item: Any) -> Any:
         record = dict(item)

@@ -3,7 +3,7 @@
 Nothing here knows of Scrapy; the crawl's components and the command line both use it.
 """
 
-from .database import NewsDatabase, StorageFailed, article_id_for, backoff_delay, site_of, utc_now
+from .database import BackgroundCheckpoints, NewsDatabase, StorageFailed, article_id_for, backoff_delay, site_of, utc_now
 from .dedup_index import Candidate, DedupIndex
 from .schema import SCHEMA_VERSION, SchemaTooNew, ensure_schema
 from .site_lines import SiteLines
@@ -11,6 +11,7 @@ from .times import hours_between, parse_time
 
 __all__ = [
     "SCHEMA_VERSION",
+    "BackgroundCheckpoints",
     "Candidate",
     "DedupIndex",
     "NewsDatabase",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -134,7 +134,19 @@ def _feed_backoff_v2(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("feeds_skipped", int)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1, _feed_backoff_v2]
+def _dedup_periods_v3(db: sqlite_utils.Database) -> None:
+    """Dedup at scale (issue 4): band rows keyed by a period of several days instead of a day,
+    and no index on text_hash (an exact copy is found through its bands, with similarity 1).
+
+    An index created before keeps its band rows and a period of one day; a new one gets
+    ``dedup_index.PERIOD_DAYS``.
+    """
+    db.execute("DROP INDEX IF EXISTS dedup_signatures_text_hash")
+    db.execute("ALTER TABLE dedup_bands RENAME COLUMN day TO period")
+    db.execute("ALTER TABLE dedup_layout ADD COLUMN period_days INTEGER NOT NULL DEFAULT 1")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1, _feed_backoff_v2, _dedup_periods_v3]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from pipelines.signature import shingles, sign, text_hash, tokens
+from pipelines.signature import line_key, shingles, sign, sign_words, split_known_lines, text_hash, tokens
 
 
 def test_quotes_case_and_number_grouping_do_not_matter():
@@ -41,3 +41,14 @@ def test_signature_is_deterministic_and_close_for_close_texts():
     assert np.mean(a.hashvalues == c.hashvalues) > 0.9
     unrelated = sign(" ".join(f"word{i}" for i in range(300)))
     assert np.mean(a.hashvalues == unrelated.hashvalues) < 0.1
+
+
+def test_split_known_lines_gives_the_kept_texts_tokens_and_every_lines_key():
+    text = "« Retour de 2.000 militaires »\nLaisser un commentaire\n\nالعراق يعيد ٢٠٠٠ جندي\n東京で会議"
+    known = frozenset({line_key("Laisser un commentaire")})
+    kept, keys, words = split_known_lines(text, known)
+    assert kept == "« Retour de 2.000 militaires »\n\nالعراق يعيد ٢٠٠٠ جندي\n東京で会議"
+    assert words == tokens(kept)
+    assert keys == [line_key(line) for line in text.split("\n") if line.strip()]
+    assert np.array_equal(sign_words(words).hashvalues, sign(kept).hashvalues)
+    assert split_known_lines(text, frozenset())[2] == tokens(text)

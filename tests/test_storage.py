@@ -1,4 +1,5 @@
 import sqlite3
+from pathlib import Path
 
 import pytest
 import sqlite_utils
@@ -124,3 +125,76 @@ def test_article_ids_are_stable_positive_integers():
 def test_site_is_host_and_port_without_www():
     assert site_of("https://www.Le-Monde.fr/a") == "le-monde.fr"
     assert site_of("http://127.0.0.1:8701/a") == "127.0.0.1:8701"
+
+
+def test_v2_dedup_index_with_day_bands_still_finds_its_copies_after_upgrade(db_path):
+    """A v2 index keyed bands by day; v3 keys them by period and keeps a v2 index's period at one day."""
+    from datetime import datetime
+
+    import numpy as np
+
+    from storage.schema import MIGRATIONS
+
+    signature = np.random.default_rng(5).integers(0, 2**32, 128, dtype=np.uint32)
+    published = "2024-12-19T10:00:00+00:00"
+    v2 = sqlite_utils.Database(db_path)
+    for step in MIGRATIONS[:2]:
+        step(v2)
+    v2.execute("PRAGMA user_version = 2")
+    v2.execute("INSERT INTO dedup_layout (num_perm, bands, rows) VALUES (128, 51, 2)")
+    v2.execute(
+        "INSERT INTO dedup_signatures (doc, article_id, cluster_id, published, shingles, text_hash, minhash)"
+        " VALUES (1, 42, 42, ?, 300, 'abc', ?)",
+        [published, signature.tobytes()],
+    )
+    keys = NewsDatabase.open(":memory:").dedup_index().band_keys(signature)  # the same keys in v2 and v3
+    day = int(datetime.fromisoformat(published).timestamp() // 86400)
+    v2.conn.executemany("INSERT INTO dedup_bands (day, band, doc) VALUES (?, ?, 1)", [(day, key) for key in keys])
+    v2.conn.commit()
+    v2.close()
+
+    db = NewsDatabase.open(db_path)
+    index = db.dedup_index()
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert index.period_seconds == 86400
+    found = index.candidates(signature, "2024-12-20T09:00:00+00:00")
+    assert [(candidate.article_id, candidate.jaccard) for candidate in found] == [(42, 1.0)]
+    db.close()
+
+
+def test_new_dedup_index_keys_bands_by_week(news_db):
+    from storage.dedup_index import PERIOD_DAYS
+
+    index = news_db.dedup_index()
+    assert index.period_seconds == PERIOD_DAYS * 86400 == 7 * 86400
+    # A ±48 h window touches one or two weeks, never more.
+    assert all(1 <= len(index.periods_around(f"2024-12-{day:02d}T12:00:00+00:00")) <= 2 for day in range(1, 31))
+
+
+def test_deferred_checkpoints_leave_the_wal_to_checkpoint_from_another_thread(db_path):
+    import threading
+
+    db = NewsDatabase.open(db_path)
+    db.defer_checkpoints()
+    size_before = db_path.stat().st_size
+    db.begin()
+    for number in range(600):  # about 6 MB: well past the 1,000 pages of an automatic checkpoint
+        db.add_article(article(f"https://a.example/{number}", text="mot " * 2500))
+    db.commit()
+    assert db_path.stat().st_size == size_before, "the commit checkpointed by itself"
+    assert Path(f"{db_path}-wal").stat().st_size > 4_000_000
+
+    thread = threading.Thread(target=db.checkpoint)
+    thread.start()
+    thread.join()
+    assert db_path.stat().st_size > 4_000_000, "the checkpoint did not copy the WAL into the file"
+    reader = sqlite3.connect(db_path)
+    assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == 600
+    reader.close()
+    db.close()
+
+
+def test_checkpoint_of_an_in_memory_database_does_nothing():
+    db = NewsDatabase.open(":memory:")
+    assert db.path is None
+    db.checkpoint()
