@@ -51,5 +51,15 @@ class SiteLines:
             " last_cluster = excluded.last_cluster",
             [(site, key, cluster_id) for key in keys],
         )
-        # A line may have just crossed the threshold: read this site's set again next time.
-        self._known.pop(site, None)
+        known = self._known.get(site)
+        if known is None:
+            return
+        # Counts only grow, so the known set only grows: add the lines that just crossed the
+        # threshold (a few primary-key reads) instead of reading the site's whole set again.
+        crossed = self.conn.execute(
+            f"SELECT line FROM site_lines WHERE site = ? AND clusters >= ? AND line IN ({','.join('?' * len(keys))})",
+            [site, self.threshold, *keys],
+        )
+        new = {row[0] for row in crossed} - known
+        if new:
+            self._known[site] = known | new
