@@ -101,10 +101,11 @@ class ExtractPipeline:
         await asyncio.to_thread(warm_up, self.pool, self.workers)
         logger.info("Extracting articles in %d worker processes", self.workers)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            pool, self.pool = self.pool, None
+            # Joining the workers takes tens of milliseconds: from a thread, not the reactor's.
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
 
     def _drop(self, item: Any, stat: str, reason: str) -> DropItem:
         self.crawler.stats.inc_value(f"wirecrawl/extract/{stat}")

@@ -12,6 +12,7 @@ milliseconds, and the reactor should not stop for it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import time
@@ -50,12 +51,14 @@ class StorePipeline:
             self.timer = task.LoopingCall(self.flush)
             self.timer.start(self.batch_seconds, now=False)
 
-    def close_spider(self) -> None:
+    async def close_spider(self) -> None:
         if self.timer is not None and self.timer.running:
             self.timer.stop()
         self.flush()
         if self.checkpoints is not None:
-            self.checkpoints.close()
+            checkpoints, self.checkpoints = self.checkpoints, None
+            # The last checkpoint may still run: wait for it from a thread, not the reactor's.
+            await asyncio.to_thread(checkpoints.close)
 
     def flush(self) -> None:
         """Commit the open batch (and the errors and feed states written with it).

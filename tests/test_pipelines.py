@@ -39,7 +39,7 @@ def extract(crawler):
     pipeline = ExtractPipeline.from_crawler(crawler)
     asyncio.run(pipeline.open_spider())
     yield pipeline
-    pipeline.close_spider()
+    asyncio.run(pipeline.close_spider())
 
 
 def test_worker_returns_everything_dedup_needs(extract):
@@ -70,7 +70,7 @@ def test_copies_are_clustered_and_stored_in_batches(extract, crawler, db_path):
         stored.append(item)
         # NEWS_STORE_BATCH_SIZE is 2: readers see the articles only when a batch is committed
         assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == number - number % 2
-    store.close_spider()
+    asyncio.run(store.close_spider())
     assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == len(SEED_PAGES)
     assert {item["cluster_id"] for item in stored} == {stored[0]["id"]}
     assert reader.execute("SELECT size FROM clusters").fetchall() == [(len(SEED_PAGES),)]

@@ -13,10 +13,13 @@ error row, not an article.
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import gc
 import re
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -25,8 +28,6 @@ import feedparser
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from crawler.feedlist import FeedListError, load_feeds
@@ -89,6 +90,8 @@ WEB_ENCODINGS = (
 )  # fmt: skip
 UTF8_DECLARED = re.compile(rb"charset\s*=\s*[\"']?\s*utf-?8", re.IGNORECASE)
 ANY_CHARSET_DECLARED = re.compile(rb"charset\s*=", re.IGNORECASE)
+# A feed's article requests go out in runs of this many, the reactor free in between.
+REQUESTS_BETWEEN_BREAKS = 20
 
 
 def _repair_charset(body: bytes, content_type: str | None) -> tuple[bytes, str | None, str | None]:
@@ -157,6 +160,10 @@ class FeedsSpider(scrapy.Spider):
         # article to a failed fetch: those are fetched in full next time, to retry it.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.feeds_with_failures: set[str] = set()
+        # Feeds are read one at a time, in one thread: feedparser is pure Python, and ten feeds
+        # read at once in Twisted's ten threads would leave the reactor one turn in eleven at
+        # the GIL (stalls of 100 ms and more when a crawl starts; make bench).
+        self.feed_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-reader")
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedsSpider:
@@ -215,15 +222,19 @@ class FeedsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """A feed's article requests (the crawl runs ``parse_feed_async``, which does the same)."""
         if self._feed_to_parse(response):
-            yield from self._feed_requests(response, _parse_feed_body(response))
+            yield from self._feed_requests(response, _read_feed(response))
 
     async def parse_feed_async(self, response: Response) -> AsyncIterator[scrapy.Request]:
-        """``parse_feed``, with feedparser run in a thread: a feed of a few hundred entries takes
-        feedparser 50-200 ms of pure Python, and the reactor would wait for it (make bench)."""
+        """``parse_feed``, with feedparser and the links' canonical forms run in a thread: a feed
+        of a few hundred entries takes them 50-200 ms of pure Python, and the reactor would wait
+        (make bench). The requests then go out a few at a time, with the reactor's other work
+        (downloads, the workers' results) in between."""
         if self._feed_to_parse(response):
-            parsed = await maybe_deferred_to_future(deferToThread(_parse_feed_body, response))
-            for request in self._feed_requests(response, parsed):
+            reading = await asyncio.wrap_future(self.feed_reader.submit(_read_feed, response))
+            for number, request in enumerate(self._feed_requests(response, reading), start=1):
                 yield request
+                if number % REQUESTS_BETWEEN_BREAKS == 0:
+                    await asyncio.sleep(0)
 
     def _feed_to_parse(self, response: Response) -> bool:
         """Whether a feed response has a body to parse; if not, it is recorded here."""
@@ -245,8 +256,9 @@ class FeedsSpider(scrapy.Spider):
             return False
         return True
 
-    def _feed_requests(self, response: Response, parsed: Any) -> Iterator[scrapy.Request]:
+    def _feed_requests(self, response: Response, reading: FeedReading) -> Iterator[scrapy.Request]:
         feed_url = response.meta["feed_url"]
+        parsed = reading.parsed
         db = news_database(self.crawler)
         stats = self.crawler.stats
         if parsed.bozo and parsed.entries and isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
@@ -270,15 +282,10 @@ class FeedsSpider(scrapy.Spider):
             _header(response, "ETag"),
             _header(response, "Last-Modified"),
         )
-        links: dict[str, Any] = {}
-        for entry in parsed.entries:
-            try:
-                url = canonical_url(article_link(entry.get("link"), response.url))
-            except (UnusableLink, ValueError) as error:
-                stats.inc_value("wirecrawl/entries_unusable")
-                record_error(self.crawler, "feed", feed_url, f"entry {entry.get('id') or entry.get('title')!r}: {error}")
-                continue
-            links.setdefault(url, entry)
+        for entry, error in reading.unusable:
+            stats.inc_value("wirecrawl/entries_unusable")
+            record_error(self.crawler, "feed", feed_url, f"entry {entry.get('id') or entry.get('title')!r}: {error}")
+        links = reading.links
         known = db.known_urls(list(links))
         stats.inc_value("wirecrawl/articles_known", len(known))
         for url, entry in links.items():
@@ -350,6 +357,7 @@ class FeedsSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Save the feeds' validators, but only for a run that read everything they listed."""
+        self.feed_reader.shutdown(wait=False, cancel_futures=True)
         if reason != "finished":
             return
         db = news_database(self.crawler)
@@ -359,12 +367,30 @@ class FeedsSpider(scrapy.Spider):
         db.commit()
 
 
-def _parse_feed_body(response: Response) -> Any:
-    """feedparser's reading of a feed response (no database, no stats: it may run in a thread)."""
+@dataclass
+class FeedReading:
+    parsed: Any  # feedparser's result
+    links: dict[str, Any]  # canonical article URL -> its first entry
+    unusable: list[tuple[Any, Exception]]  # entries without a usable link, and why
+
+
+def _read_feed(response: Response) -> FeedReading:
+    """feedparser's reading of a feed response and its entries' canonical links (no database,
+    no stats: it runs in a thread)."""
     headers = {"content-location": response.url}
     if content_type := response.headers.get("Content-Type"):
         headers["content-type"] = content_type.decode("latin-1")
-    return feedparser.parse(response.body, response_headers=headers)
+    parsed = feedparser.parse(response.body, response_headers=headers)
+    links: dict[str, Any] = {}
+    unusable: list[tuple[Any, Exception]] = []
+    for entry in parsed.entries:
+        try:
+            url = canonical_url(article_link(entry.get("link"), response.url))
+        except (UnusableLink, ValueError) as error:
+            unusable.append((entry, error))
+            continue
+        links.setdefault(url, entry)
+    return FeedReading(parsed, links, unusable)
 
 
 def _header(response: Response, name: str) -> str | None:
