@@ -14,39 +14,25 @@ error row, not an article.
 from __future__ import annotations
 
 import asyncio
-import calendar
 import gc
 import re
+import sys
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-import feedparser
 import scrapy
 from scrapy import signals
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.feedlist import FeedListError, load_feeds
+from crawler.feedreader import FeedReaderPool, FeedReading, read_feed
 from crawler.items import ArticleItem
 from crawler.middlewares import RefusedURL
-from crawler.urls import UnusableLink, article_link, canonical_url
 from pipelines.database import news_database, record_error
 from storage import utc_now
-
-
-# feedparser flags these, but a feed with entries and only these problems was read in full.
-BENIGN_FEED_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
-
-
-def _entry_published(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).isoformat(timespec="seconds")
 
 
 # The start of a file in a binary format (PDF, images, archives, office documents, media).
@@ -90,6 +76,7 @@ WEB_ENCODINGS = (
 )  # fmt: skip
 UTF8_DECLARED = re.compile(rb"charset\s*=\s*[\"']?\s*utf-?8", re.IGNORECASE)
 ANY_CHARSET_DECLARED = re.compile(rb"charset\s*=", re.IGNORECASE)
+GIL_SWITCH_INTERVAL = 0.001
 # A feed's article requests go out in runs of this many, the reactor free in between.
 REQUESTS_BETWEEN_BREAKS = 20
 
@@ -160,10 +147,8 @@ class FeedsSpider(scrapy.Spider):
         # article to a failed fetch: those are fetched in full next time, to retry it.
         self.validators: dict[str, tuple[str | None, str | None]] = {}
         self.feeds_with_failures: set[str] = set()
-        # Feeds are read one at a time, in one thread: feedparser is pure Python, and ten feeds
-        # read at once in Twisted's ten threads would leave the reactor one turn in eleven at
-        # the GIL (stalls of 100 ms and more when a crawl starts; make bench).
-        self.feed_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="feed-reader")
+        # Feeds are read in a process of their own (crawler/feedreader.py).
+        self.feed_reader = FeedReaderPool()
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FeedsSpider:
@@ -190,6 +175,11 @@ class FeedsSpider(scrapy.Spider):
         # own objects, in tens of milliseconds instead of a 100-300 ms reactor stall (make bench).
         # (No gc.collect() first: it would be such a stall; what little garbage is frozen stays.)
         gc.freeze()
+        # The reactor shares the GIL with the threads that read feeds and feed the workers.
+        # Each time it lets go of the GIL (every socket call) a busy thread keeps it for up to
+        # the switch interval, 5 ms by default, and a reactor turn of twenty such calls then
+        # waits 100 ms (make bench). At 1 ms the reactor gets it back five times sooner.
+        sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         db = news_database(self.crawler)
         try:
             feeds = load_feeds(self.feeds_argument, self.settings.getlist("NEWS_FEEDS"))
@@ -222,15 +212,15 @@ class FeedsSpider(scrapy.Spider):
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         """A feed's article requests (the crawl runs ``parse_feed_async``, which does the same)."""
         if self._feed_to_parse(response):
-            yield from self._feed_requests(response, _read_feed(response))
+            yield from self._feed_requests(response, read_feed(response.body, response.url, _header(response, "Content-Type")))
 
     async def parse_feed_async(self, response: Response) -> AsyncIterator[scrapy.Request]:
-        """``parse_feed``, with feedparser and the links' canonical forms run in a thread: a feed
-        of a few hundred entries takes them 50-200 ms of pure Python, and the reactor would wait
-        (make bench). The requests then go out a few at a time, with the reactor's other work
-        (downloads, the workers' results) in between."""
+        """``parse_feed``, with feedparser and the links' canonical forms run in another process
+        (``crawler/feedreader.py``). The requests then go out a few at a time, with the reactor's
+        other work (downloads, the workers' results) in between."""
         if self._feed_to_parse(response):
-            reading = await asyncio.wrap_future(self.feed_reader.submit(_read_feed, response))
+            future = self.feed_reader.submit(response.body, response.url, _header(response, "Content-Type"))
+            reading = await asyncio.wrap_future(future)
             for number, request in enumerate(self._feed_requests(response, reading), start=1):
                 yield request
                 if number % REQUESTS_BETWEEN_BREAKS == 0:
@@ -258,33 +248,32 @@ class FeedsSpider(scrapy.Spider):
 
     def _feed_requests(self, response: Response, reading: FeedReading) -> Iterator[scrapy.Request]:
         feed_url = response.meta["feed_url"]
-        parsed = reading.parsed
         db = news_database(self.crawler)
         stats = self.crawler.stats
-        if parsed.bozo and parsed.entries and isinstance(parsed.bozo_exception, feedparser.CharacterEncodingOverride):
+        if reading.problem == "encoding":
             # Read in full all the same; say so, since titles may be garbled.
             record_error(
                 self.crawler,
                 "feed",
                 feed_url,
-                f"feed encoding: {parsed.bozo_exception} (read as {parsed.get('encoding')}; {len(parsed.entries)} entries read)",
+                f"feed encoding: {reading.problem_message} (read as {reading.encoding}; {reading.entries} entries read)",
             )
-        elif parsed.bozo and not (parsed.entries and isinstance(parsed.bozo_exception, BENIGN_FEED_PROBLEMS)):
-            reason = f"malformed feed: {parsed.bozo_exception}"
-            if not parsed.entries:
+        elif reading.problem == "malformed":
+            reason = f"malformed feed: {reading.problem_message}"
+            if not reading.entries:
                 self._feed_failed(feed_url, reason, response.status)
                 return
             # feedparser read some entries all the same: crawl them, and say what was wrong.
-            record_error(self.crawler, "feed", feed_url, f"{reason} ({len(parsed.entries)} entries read)")
+            record_error(self.crawler, "feed", feed_url, f"{reason} ({reading.entries} entries read)")
         stats.inc_value("wirecrawl/feeds_ok")
-        db.record_feed_success(feed_url, response.status, entries=len(parsed.entries), title=parsed.feed.get("title"))
+        db.record_feed_success(feed_url, response.status, entries=reading.entries, title=reading.title)
         self.validators[feed_url] = (
             _header(response, "ETag"),
             _header(response, "Last-Modified"),
         )
         for entry, error in reading.unusable:
             stats.inc_value("wirecrawl/entries_unusable")
-            record_error(self.crawler, "feed", feed_url, f"entry {entry.get('id') or entry.get('title')!r}: {error}")
+            record_error(self.crawler, "feed", feed_url, f"entry {entry}: {error}")
         links = reading.links
         known = db.known_urls(list(links))
         stats.inc_value("wirecrawl/articles_known", len(known))
@@ -298,8 +287,8 @@ class FeedsSpider(scrapy.Spider):
                 meta={
                     "feed_url": feed_url,
                     "canonical_url": url,
-                    "feed_title": entry.get("title"),
-                    "feed_published": _entry_published(entry),
+                    "feed_title": entry.title,
+                    "feed_published": entry.published,
                 },
             )
 
@@ -357,7 +346,7 @@ class FeedsSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         """Save the feeds' validators, but only for a run that read everything they listed."""
-        self.feed_reader.shutdown(wait=False, cancel_futures=True)
+        self.feed_reader.close()
         if reason != "finished":
             return
         db = news_database(self.crawler)
@@ -365,32 +354,6 @@ class FeedsSpider(scrapy.Spider):
             if feed_url not in self.feeds_with_failures:
                 db.save_feed_validators(feed_url, etag, last_modified)
         db.commit()
-
-
-@dataclass
-class FeedReading:
-    parsed: Any  # feedparser's result
-    links: dict[str, Any]  # canonical article URL -> its first entry
-    unusable: list[tuple[Any, Exception]]  # entries without a usable link, and why
-
-
-def _read_feed(response: Response) -> FeedReading:
-    """feedparser's reading of a feed response and its entries' canonical links (no database,
-    no stats: it runs in a thread)."""
-    headers = {"content-location": response.url}
-    if content_type := response.headers.get("Content-Type"):
-        headers["content-type"] = content_type.decode("latin-1")
-    parsed = feedparser.parse(response.body, response_headers=headers)
-    links: dict[str, Any] = {}
-    unusable: list[tuple[Any, Exception]] = []
-    for entry in parsed.entries:
-        try:
-            url = canonical_url(article_link(entry.get("link"), response.url))
-        except (UnusableLink, ValueError) as error:
-            unusable.append((entry, error))
-            continue
-        links.setdefault(url, entry)
-    return FeedReading(parsed, links, unusable)
 
 
 def _header(response: Response, name: str) -> str | None:

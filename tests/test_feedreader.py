@@ -1,0 +1,37 @@
+"""crawler.feedreader: one feed read into plain data, here and in a process of its own."""
+
+from crawler.feedreader import FeedReaderPool, read_feed
+
+FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Le Courrier du Levant</title>
+<item><title>Irak : retour de 1.905 militaires syriens</title>
+  <link>https://courrier.example/irak-retour.html?utm_source=rss</link>
+  <pubDate>Thu, 19 Dec 2024 10:00:00 +0100</pubDate></item>
+<item><title>Le même, par un autre flux</title><link>https://courrier.example/irak-retour.html</link></item>
+<item><title>Un lien relatif</title><link>/syrie/amnistie.html</link></item>
+<item><title>Un lien piégé</title><link>javascript:alert(1)</link></item>
+</channel></rss>""".encode("utf-8")
+
+
+def test_links_are_canonical_first_entry_wins_and_unusable_ones_say_why():
+    reading = read_feed(FEED, "https://courrier.example/feed.xml", "application/rss+xml")
+    assert (reading.entries, reading.title, reading.problem) == (4, "Le Courrier du Levant", None)
+    assert list(reading.links) == ["https://courrier.example/irak-retour.html", "https://courrier.example/syrie/amnistie.html"]
+    first = reading.links["https://courrier.example/irak-retour.html"]
+    assert (first.title, first.published) == ("Irak : retour de 1.905 militaires syriens", "2024-12-19T09:00:00+00:00")
+    assert len(reading.unusable) == 1 and "javascript" in reading.unusable[0][1]
+
+
+def test_truncated_feed_is_malformed_but_keeps_the_entries_read():
+    reading = read_feed(FEED[: FEED.index(b"<item><title>Un lien relatif")], "https://courrier.example/feed.xml")
+    assert reading.problem == "malformed" and reading.problem_message
+    assert reading.entries == 2 and len(reading.links) == 1
+
+
+def test_pool_reads_a_feed_in_another_process():
+    pool = FeedReaderPool()
+    try:
+        reading = pool.submit(FEED, "https://courrier.example/feed.xml", "application/rss+xml").result(timeout=60)
+    finally:
+        pool.close()
+    assert len(reading.links) == 2 and reading.title == "Le Courrier du Levant"
