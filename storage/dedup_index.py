@@ -2,7 +2,8 @@
 
 Every signed article leaves one row in ``dedup_signatures`` (its signature, shingle count,
 cluster and publication time) and one row per LSH band in ``dedup_bands``, keyed by the
-article's period (a week of publication time, ``PERIOD_DAYS``). Looking up a new signature
+article's period (a week of publication time, ``PERIOD_DAYS``) and a 32-bit key of the band,
+packed in one integer (period × 2^32 + band key): a row of about 13 bytes. Looking up a new signature
 reads only the band rows of the one or two periods its time window touches, through the
 primary key, so a cron run starts at once and a lookup costs the same whatever the size of
 the index: nothing is loaded at start, nothing grows in memory.
@@ -110,12 +111,9 @@ class DedupIndex:
             self.conn.commit()
         return bands, rows, PERIOD_DAYS
 
-    def band_keys(self, hashvalues: np.ndarray) -> list[int]:
-        """One 64-bit key per LSH band: a multiply-xorshift mix of the band's values and number.
-
-        Vectorized over the bands (a few microseconds a signature). Two different bands may
-        share a key by chance; that only adds a candidate, which verification then rejects.
-        """
+    def band_hashes(self, hashvalues: np.ndarray) -> np.ndarray:
+        """One 64-bit hash per LSH band: a multiply-xorshift mix of the band's values and number
+        (vectorized over the bands: a few microseconds a signature)."""
         if len(hashvalues) != self.num_perm:
             raise ValueError(
                 f"signature has {len(hashvalues)} permutations but the index uses {self.num_perm};"
@@ -126,7 +124,16 @@ class DedupIndex:
         for column in range(self.rows):
             keys = (keys ^ values[:, column]) * _MIX_MULTIPLY
             keys ^= keys >> np.uint64(31)
-        return keys.view(np.int64).tolist()
+        return keys
+
+    def band_keys(self, hashvalues: np.ndarray) -> list[int]:
+        """One 32-bit key per LSH band: the top half of its ``band_hashes``.
+
+        Two different bands may share a key by chance (a period of a large crawl holds about a
+        million band rows, so about one lookup in forty meets one such stranger); that only adds
+        a candidate, which verification then rejects.
+        """
+        return (self.band_hashes(hashvalues) >> np.uint64(32)).tolist()
 
     @staticmethod
     def timestamp_of(published: str | None) -> float:
@@ -154,18 +161,16 @@ class DedupIndex:
         The caller checks the window itself: a period reaches a few days beyond it.
         """
         keys = keys if keys is not None else self.band_keys(hashvalues)
-        periods = self.periods_around(published)
+        row_keys = [period << 32 | key for period in self.periods_around(published) for key in keys]
         rows = self.conn.execute(
             f"""
             SELECT s.article_id, s.cluster_id, s.published, s.shingles, s.text_hash, s.minhash
             FROM dedup_signatures s
             WHERE s.doc IN (
-                SELECT DISTINCT doc FROM dedup_bands
-                WHERE period IN ({",".join("?" * len(periods))}) AND band IN ({",".join("?" * len(keys))})
-                LIMIT ?
+                SELECT DISTINCT doc FROM dedup_bands WHERE key IN ({",".join("?" * len(row_keys))}) LIMIT ?
             )
             """,
-            [*periods, *keys, MAX_CANDIDATES],
+            [*row_keys, MAX_CANDIDATES],
         ).fetchall()
         if not rows:
             return []
@@ -205,6 +210,6 @@ class DedupIndex:
         keys = keys if keys is not None else self.band_keys(values)
         # One statement for all the bands: json_each is a third faster than executemany here.
         self.conn.execute(
-            "INSERT OR IGNORE INTO dedup_bands (period, band, doc) SELECT ?, value, ? FROM json_each(?)",
-            [self.period_of(published), doc, "[" + ",".join(map(str, keys)) + "]"],
+            "INSERT OR IGNORE INTO dedup_bands (key, doc) SELECT ? + value, ? FROM json_each(?)",
+            [self.period_of(published) << 32, doc, "[" + ",".join(map(str, keys)) + "]"],
         )

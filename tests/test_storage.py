@@ -147,7 +147,8 @@ def test_v2_dedup_index_with_day_bands_still_finds_its_copies_after_upgrade(db_p
         " VALUES (1, 42, 42, ?, 300, 'abc', ?)",
         [published, signature.tobytes()],
     )
-    keys = NewsDatabase.open(":memory:").dedup_index().band_keys(signature)  # the same keys in v2 and v3
+    # v2 stored the band hashes whole, as signed 64-bit integers.
+    keys = [int(key) for key in NewsDatabase.open(":memory:").dedup_index().band_hashes(signature).view(np.int64)]
     day = int(datetime.fromisoformat(published).timestamp() // 86400)
     v2.conn.executemany("INSERT INTO dedup_bands (day, band, doc) VALUES (?, ?, 1)", [(day, key) for key in keys])
     v2.conn.commit()
