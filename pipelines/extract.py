@@ -141,6 +141,9 @@ class ExtractPipeline:
         except Exception as error:  # a bug or a page that breaks a library: keep crawling
             logger.exception("Extraction crashed on %s", item["url"])
             raise self._drop(item, "crashed", f"extraction crashed: {type(error).__name__}: {error}") from None
+        if article.get("decoding_note"):
+            # Stored all the same, read in the right encoding; the user may want to know why.
+            record_error(self.crawler, "extract", item["url"], article["decoding_note"])
         if article["words"] < self.min_words:
             raise self._drop(
                 item, "too_short", f"only {article['words']} words of text (NEWS_MIN_WORDS is {self.min_words})"

@@ -9,6 +9,7 @@ process has no heavy work left.
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from datetime import datetime
@@ -45,10 +46,41 @@ def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+# The legacy encodings news sites still serve (detection among all codecs picks DOS code pages).
+WEB_ENCODINGS = (
+    "cp1252", "cp1256", "iso8859_6", "cp1251", "cp1250", "iso8859_2", "iso8859_15", "cp1253", "cp1254",
+    "cp1255", "koi8_r", "gb18030", "big5", "shift_jis", "euc_jp", "euc_kr",
+)  # fmt: skip
+_UTF8_DECLARED = re.compile(rb"charset\s*=\s*[\"']?\s*utf-?8", re.IGNORECASE)
+_ANY_CHARSET_DECLARED = re.compile(rb"charset\s*=", re.IGNORECASE)
+
+
 def decode_html(body: bytes, content_type: str | None = None) -> str:
     """Decode a page as a browser would: HTTP charset, then BOM, then <meta charset>, then detection."""
+    return decode_page(body, content_type)[0]
+
+
+def decode_page(body: bytes, content_type: str | None = None) -> tuple[str, str | None]:
+    """``decode_html``, except for a page that says (or, saying nothing, is taken to be) UTF-8
+    but is not valid UTF-8: browsers and w3lib trust the declaration and show mojibake; its real
+    encoding (windows-1256, iso-8859-1...) is detected instead. Returns the text and a note for
+    the errors table (None if nothing was wrong).
+    """
+    head = body[:4096]
+    declared_in_header = bool(content_type and _ANY_CHARSET_DECLARED.search(content_type.encode("latin-1")))
+    declared = content_type.encode("latin-1") if declared_in_header and content_type else head
+    if not _ANY_CHARSET_DECLARED.search(declared) or _UTF8_DECLARED.search(declared):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(body, cp_isolation=list(WEB_ENCODINGS)).best()
+            if best is not None and best.encoding not in ("utf_8", "ascii"):
+                said = "declares UTF-8" if _ANY_CHARSET_DECLARED.search(declared) else "declares no charset"
+                return str(best), f"page encoding: {said} but is not valid UTF-8; read as {best.encoding}"
     _encoding, text = html_to_unicode(content_type, body)
-    return text
+    return text, None
 
 
 def _split_list(value: str | list[str] | None, separators: str = ";,") -> list[str]:
@@ -263,16 +295,18 @@ def extract_article(
 
     Returns a dict with ``title, text, authors, published, modified, language, description,
     site_name, tags, categories, canonical_url, image, words, text_hash, shingles, minhash,
-    cpu_seconds, line_keys`` (``line_keys``: the keys of the text's lines before the site's
-    boilerplate was removed, for the site model to learn from). Raises ``ExtractionError``
-    with a reason when the page holds no article text.
+    cpu_seconds, line_keys, decoding_note`` (``line_keys``: the keys of the text's lines before
+    the site's boilerplate was removed, for the site model to learn from; ``decoding_note``: why
+    the page was not read in the encoding it declared, or None). Raises ``ExtractionError`` with
+    a reason when the page holds no article text.
 
     >>> article = extract_article(open("page.html", "rb").read(), url="https://example.com/a")
     >>> article["title"], article["words"]
     """
     started = time.process_time()
+    decoding_note = None
     if isinstance(html, bytes):
-        html = decode_html(html, content_type)
+        html, decoding_note = decode_page(html, content_type)
     if not html.strip():
         raise ExtractionError("empty page")
     tree = trafilatura.utils.load_html(html)
@@ -316,5 +350,6 @@ def extract_article(
         "shingles": signature.shingles,
         "minhash": signature.to_bytes(),
         "line_keys": keys,
+        "decoding_note": decoding_note,
         "cpu_seconds": time.process_time() - started,
     }

@@ -136,3 +136,11 @@ def test_clean_authors():
 ])
 def test_iso_date(value, expected):
     assert iso_date(value) == expected
+
+
+def test_page_declared_utf8_but_in_windows_1256_is_read_as_arabic_with_a_note():
+    body = ARABIC_PAGE.replace("<head>", '<head><meta charset="utf-8">').encode("cp1256")
+    article = extract_article(body, "https://example.org/a", "text/html; charset=utf-8")
+    assert "أعلنت السلطات العراقية" in article["text"]
+    assert article["decoding_note"] == "page encoding: declares UTF-8 but is not valid UTF-8; read as cp1256"
+    assert extract_article(ARABIC_PAGE.encode("utf-8"), "https://example.org/a")["decoding_note"] is None

@@ -69,43 +69,9 @@ def _binary_kind(body: bytes) -> str | None:
     return None
 
 
-# The legacy encodings news sites still serve (detection among all codecs picks DOS code pages).
-WEB_ENCODINGS = (
-    "cp1252", "cp1256", "iso8859_6", "cp1251", "cp1250", "iso8859_2", "iso8859_15", "cp1253", "cp1254",
-    "cp1255", "koi8_r", "gb18030", "big5", "shift_jis", "euc_jp", "euc_kr",
-)  # fmt: skip
-UTF8_DECLARED = re.compile(rb"charset\s*=\s*[\"']?\s*utf-?8", re.IGNORECASE)
-ANY_CHARSET_DECLARED = re.compile(rb"charset\s*=", re.IGNORECASE)
 GIL_SWITCH_INTERVAL = 0.001
 # A feed's article requests go out in runs of this many, the reactor free in between.
 REQUESTS_BETWEEN_BREAKS = 20
-
-
-def _repair_charset(body: bytes, content_type: str | None) -> tuple[bytes, str | None, str | None]:
-    """A page that says (or, saying nothing, is taken to be) UTF-8 but is not valid UTF-8.
-
-    Browsers and w3lib trust the declaration and show mojibake; the page's real encoding is
-    detected instead (windows-1256, iso-8859-1...) and the page re-encoded as UTF-8. Returns
-    the body, the content type and a note for the errors table (None if nothing was wrong).
-    """
-    head = body[:4096]
-    declared_in_header = bool(content_type and ANY_CHARSET_DECLARED.search(content_type.encode("latin-1")))
-    declared = content_type.encode("latin-1") if declared_in_header and content_type else head
-    if ANY_CHARSET_DECLARED.search(declared) and not UTF8_DECLARED.search(declared):
-        return body, content_type, None  # another charset is declared: the decoder honours it
-    try:
-        body.decode("utf-8")
-        return body, content_type, None
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(body, cp_isolation=list(WEB_ENCODINGS)).best()
-    if best is None or best.encoding in ("utf_8", "ascii"):
-        return body, content_type, None
-    said = "declares UTF-8" if ANY_CHARSET_DECLARED.search(declared) else "declares no charset"
-    note = f"page encoding: {said} but is not valid UTF-8; read as {best.encoding}"
-    return str(best).encode("utf-8"), "text/html; charset=utf-8", note
 
 
 def _retry_after(response: Response | None) -> float | None:
@@ -306,9 +272,6 @@ class FeedsSpider(scrapy.Spider):
             self.feeds_with_failures.add(meta["feed_url"])
             record_error(self.crawler, "fetch", meta["canonical_url"], problem)
             return
-        body, content_type, note = _repair_charset(response.body, _header(response, "Content-Type"))
-        if note:
-            record_error(self.crawler, "extract", meta["canonical_url"], note)
         yield ArticleItem(
             url=meta["canonical_url"],
             fetched_url=response.url,
@@ -316,8 +279,8 @@ class FeedsSpider(scrapy.Spider):
             feed_title=meta.get("feed_title"),
             feed_published=meta.get("feed_published"),
             fetched=utc_now(),
-            content_type=content_type,
-            body=body,
+            content_type=_header(response, "Content-Type"),
+            body=response.body,  # decoded by the extraction worker (pipelines/extraction.py)
         )
 
     def feed_failed(self, failure: Failure) -> None:
