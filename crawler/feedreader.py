@@ -76,7 +76,8 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> FeedRea
 
 
 class FeedReaderPool:
-    """``read_feed`` in one worker process (forkserver, started on the first feed)."""
+    """``read_feed`` in one worker process (forkserver, started on the first feed, and again on
+    the next feed after ``close``, as after the process died)."""
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None

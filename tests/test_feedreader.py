@@ -1,5 +1,11 @@
 """crawler.feedreader: one feed read into plain data, here and in a process of its own."""
 
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
 from crawler.feedreader import FeedReaderPool, read_feed
 
 FEED = """<?xml version="1.0" encoding="utf-8"?>
@@ -35,3 +41,17 @@ def test_pool_reads_a_feed_in_another_process():
     finally:
         pool.close()
     assert len(reading.links) == 2 and reading.title == "Le Courrier du Levant"
+
+
+def test_pool_closed_after_its_process_died_reads_the_next_feed_in_a_new_one():
+    pool = FeedReaderPool()
+    try:
+        pool.submit(FEED, "https://courrier.example/feed.xml", None).result(timeout=60)
+        for pid in list(pool._pool._processes):  # the reader process, killed as the OOM killer would
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(FEED, "https://courrier.example/feed.xml", None).result(timeout=60)
+        pool.close()
+        assert len(pool.submit(FEED, "https://courrier.example/feed.xml", None).result(timeout=60).links) == 2
+    finally:
+        pool.close()

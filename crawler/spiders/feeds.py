@@ -18,6 +18,7 @@ import gc
 import re
 import sys
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -184,8 +185,20 @@ class FeedsSpider(scrapy.Spider):
         (``crawler/feedreader.py``). The requests then go out a few at a time, with the reactor's
         other work (downloads, the workers' results) in between."""
         if self._feed_to_parse(response):
-            future = self.feed_reader.submit(response.body, response.url, _header(response, "Content-Type"))
-            reading = await asyncio.wrap_future(future)
+            try:
+                future = self.feed_reader.submit(response.body, response.url, _header(response, "Content-Type"))
+                reading = await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                # The reader process died (out of memory on a monstrous feed, killed): this feed
+                # failed, the next one gets a new process.
+                self.feed_reader.close()
+                self._feed_failed(response.meta["feed_url"], "the feed reader process died while reading this feed", response.status)
+                return
+            except Exception as error:  # a feed that breaks feedparser: the other feeds go on
+                self._feed_failed(
+                    response.meta["feed_url"], f"feed could not be read: {type(error).__name__}: {error}", response.status
+                )
+                return
             for number, request in enumerate(self._feed_requests(response, reading), start=1):
                 yield request
                 if number % REQUESTS_BETWEEN_BREAKS == 0:
