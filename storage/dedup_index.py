@@ -3,9 +3,9 @@
 Every signed article leaves one row in ``dedup_signatures`` (its signature, shingle count,
 cluster and publication time) and one row per LSH band in ``dedup_bands``, keyed by the
 article's period (a week of publication time, ``PERIOD_DAYS``) and a 32-bit key of the band,
-packed in one integer (period × 2^32 + band key): a row of about 13 bytes. Looking up a new signature
-reads only the band rows of the one or two periods its time window touches, through the
-primary key, so a cron run starts at once and a lookup costs the same whatever the size of
+packed in one integer (period × 2^32 + band key): a row of about 13 bytes. Looking up a new
+signature reads only the band rows of the one or two periods its time window touches, through
+the primary key, so a cron run starts at once and a lookup costs the same whatever the size of
 the index: nothing is loaded at start, nothing grows in memory.
 
 Why a week: a period's inserts land in one region of the b-tree, which stays in SQLite's
