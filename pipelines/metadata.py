@@ -79,11 +79,13 @@ def json_ld_metadata(tree: HtmlElement, metadata: Document) -> Document:
 def body_author(tree: HtmlElement, len_limit: int = 120) -> str | None:
     """trafilatura's ``extract_author`` without copying the tree: the first author XPath match
     outside the sections it would prune (comments, related articles, ...)."""
-    pruned = {element for expression in AUTHOR_DISCARD_XPATHS for element in expression(tree)}
-    # Elements with a pruned section somewhere inside them.
-    holding_pruned = {ancestor for element in pruned for ancestor in element.iterancestors()}
+    pruned: set[HtmlElement] | None = None  # found at the first match: most pages have none
+    holding_pruned: set[HtmlElement] = set()  # elements with a pruned section inside them
     for expression in AUTHOR_XPATHS:
         for element in expression(tree):
+            if pruned is None:
+                pruned = {found for discard in AUTHOR_DISCARD_XPATHS for found in discard(tree)}
+                holding_pruned = {ancestor for found in pruned for ancestor in found.iterancestors()}
             if element in pruned or any(ancestor in pruned for ancestor in element.iterancestors()):
                 continue
             if element in holding_pruned:  # prune a copy of the match alone, as trafilatura would
