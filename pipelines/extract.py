@@ -22,6 +22,7 @@ from storage import site_of
 
 from .database import news_database, record_error
 from .extraction import ExtractionError, extract_article
+from .signature import sign_words
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -46,6 +47,9 @@ def _warm_up_worker(_: int) -> None:
         extract_article(WARM_UP_PAGE)
     except ExtractionError:
         pass
+    # The page is too short for trafilatura to keep, so it never reaches the signature: sign
+    # something, or the first real page of each worker pays for numpy's permutations.
+    sign_words(WARM_UP_PAGE.split())
 
 
 def warm_up(pool: ProcessPoolExecutor, workers: int) -> None:
@@ -75,7 +79,9 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers never inherit the reactor's threads and sockets, and start fast
     # because the server process has imported trafilatura once.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipelines.extraction"])
+    # datasketch too (it brings scipy, a second or more to import), or every worker would import
+    # it on its first page, during the crawl.
+    context.set_forkserver_preload(["pipelines.extraction", "datasketch"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_lower_priority)
 
 
