@@ -25,6 +25,7 @@ from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
 from .cleaning import clean_body
+from .containers import drop_appended_articles, join_split_body
 from .metadata import page_metadata
 from .signature import sign_words, split_known_lines
 
@@ -313,6 +314,10 @@ def extract_article(
     if tree is None:
         raise ExtractionError("not an HTML document")
     declared_language = _page_language(tree)
+    # Before trafilatura chooses the article's container (pipelines/containers.py); the metadata
+    # is read from the mended page too, so an appended article's byline is not this one's.
+    drop_appended_articles(tree)
+    join_split_body(tree)
     # trafilatura works on a copy of the tree; the metadata is read from the original after.
     document = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
     if document is None or not (document.text or "").strip():

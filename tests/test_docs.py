@@ -98,3 +98,15 @@ def test_make_targets_in_readme_exist(readme: str) -> None:
     assert {"demo", "test", "serve", "crawl"} <= used
     missing = used - makefile_targets()
     assert not missing, f"README.md uses make targets that the Makefile lacks: {sorted(missing)}"
+
+
+def test_every_module_is_in_the_readme(readme: str) -> None:
+    modules = [
+        path.relative_to(PROJECT).as_posix()
+        for folder in ("crawler", "pipelines", "storage")
+        for path in sorted((PROJECT / folder).rglob("*.py"))
+        if path.name not in ("__init__.py", "__main__.py")
+    ]
+    assert "pipelines/extraction.py" in modules
+    missing = [module for module in modules if module not in readme]
+    assert not missing, f"modules not described in README.md: {missing}"
