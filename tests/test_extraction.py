@@ -144,3 +144,53 @@ def test_page_declared_utf8_but_in_windows_1256_is_read_as_arabic_with_a_note():
     assert "أعلنت السلطات العراقية" in article["text"]
     assert article["decoding_note"] == "page encoding: declares UTF-8 but is not valid UTF-8; read as cp1256"
     assert extract_article(ARABIC_PAGE.encode("utf-8"), "https://example.org/a")["decoding_note"] is None
+
+
+class TrafilaturaCalls:
+    """The real trafilatura.bare_extraction, with a note of whether each call ran its fallback."""
+
+    def __init__(self, monkeypatch):
+        import pipelines.extraction
+
+        self.fast: list[bool] = []
+        real = pipelines.extraction.trafilatura.bare_extraction
+
+        def bare_extraction(*args, **kwargs):
+            self.fast.append(kwargs.get("fast", False))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(pipelines.extraction.trafilatura, "bare_extraction", bare_extraction)
+
+
+SEED_PARAGRAPH = (
+    "Les autorités irakiennes ont remis lundi 1.905 militaires syriens à leur pays au poste-frontière"
+    " d'Al-Qaïm, après la chute du président, selon la cellule des médias de la sécurité."
+)
+
+
+def test_a_page_whose_paragraphs_hold_the_article_is_read_without_the_fallback(monkeypatch):
+    calls = TrafilaturaCalls(monkeypatch)
+    path = sorted(STORIES)[0]
+    extract_article(page(path), url="http://127.0.0.1/" + path)
+    assert calls.fast == [True]
+
+
+def test_a_page_without_paragraphs_is_read_with_the_fallback(monkeypatch):
+    calls = TrafilaturaCalls(monkeypatch)
+    lines = "<br>".join([SEED_PARAGRAPH] * 6)
+    html = f"<html lang='fr'><head><title>Al Qaim</title></head><body><div class='story'>{lines}</div></body></html>"
+    article = extract_article(html, url="https://example.fr/a")
+    assert calls.fast == [False]
+    assert "Al-Qaïm" in article["text"]
+
+
+def test_a_page_read_short_without_the_fallback_is_read_again_with_it(monkeypatch):
+    # trafilatura's extractor takes the <article>; the page's paragraphs (its comments) hold far more.
+    calls = TrafilaturaCalls(monkeypatch)
+    others = "".join(f"<p>{SEED_PARAGRAPH} ({number})</p>" for number in range(12))
+    html = (
+        "<html lang='fr'><head><title>Al Qaim</title></head><body>"
+        f"<article><p>{SEED_PARAGRAPH}</p><p>{SEED_PARAGRAPH}</p></article><div id='comments'>{others}</div></body></html>"
+    )
+    extract_article(html, url="https://example.fr/a")
+    assert calls.fast == [True, False]

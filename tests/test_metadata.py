@@ -3,12 +3,13 @@
 import json
 
 import pytest
-from trafilatura.metadata import extract_author, extract_metadata
+from trafilatura.metadata import extract_author, extract_catstags, extract_metadata
+from trafilatura.xpaths import AUTHOR_XPATHS, CATEGORIES_XPATHS, TAGS_XPATHS
 from trafilatura.utils import load_html
 
 from demo.server import WEB_ROOT
 from pipelines.extraction import decode_html
-from pipelines.metadata import LARGE_JSON, body_author, page_metadata
+from pipelines.metadata import LARGE_JSON, body_author, page_catstags, page_metadata
 
 FIELDS = ("title", "author", "url", "hostname", "date", "sitename", "description", "image", "categories", "tags")
 DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
@@ -74,3 +75,78 @@ AUTHOR_PAGE = """<html><head><title>Al Qaim</title></head><body>
 def test_body_author_finds_what_trafilatura_finds_without_copying_the_tree(byline):
     html = AUTHOR_PAGE.format(byline=byline)
     assert body_author(load_html(html)) == extract_author(load_html(html))
+
+
+# A byline for each way into trafilatura's three author expressions, on a page with nothing
+# else author-like, so that only the prefilter under test lets its expression run.
+BYLINES = [
+    '<a rel="author" href="/auteurs/sara">Sara Haddad</a>',
+    '<span itemprop="author name">Sara Haddad</span>',
+    '<div data-testid="AuthorCard">Sara Haddad</div>',
+    '<span class="story-authorName">Sara Haddad</span>',
+    "<author>Sara Haddad</author>",
+    '<p class="byline">Sara Haddad</p>',
+    '<span class="posted-by">Sara Haddad</span>',
+    '<div id="zuozhe">Sara Haddad</div>',
+    '<span itemprop="creator author">Sara Haddad</span>',
+    '<section data-component="ArticleByline">Sara Haddad</section>',
+    '<em class="staff-writer">Sara Haddad</em>',
+    '<section id="Author-box">Sara Haddad</section>',
+]
+
+
+@pytest.mark.parametrize("byline", BYLINES)
+def test_each_author_expression_still_runs_when_the_page_could_match_it(byline):
+    html = f"<html><head><title>t</title></head><body><article>{byline}<p>Les soldats sont rentrés.</p></article></body></html>"
+    expected = extract_author(load_html(html))
+    assert expected and "Sara Haddad" in expected
+    assert body_author(load_html(html)) == expected
+
+
+def test_trafilaturas_author_expressions_are_the_ones_the_prefilter_was_written_for():
+    # If trafilatura changes them, review AUTHOR_PREFILTERS in pipelines/metadata.py, then
+    # update this fingerprint.
+    import hashlib
+
+    text = "\n".join(" ".join(expression.path.split()) for expression in AUTHOR_XPATHS)
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "52b3a4d1177c18bb"
+
+
+def test_trafilaturas_category_and_tag_expressions_are_the_ones_the_prefilter_was_written_for():
+    # page_catstags skips an expression when no class or id of the page could satisfy it; the
+    # patterns that decide were written from these expressions. If trafilatura changes them,
+    # review CATSTAGS_XPATHS in pipelines/metadata.py, then update this fingerprint.
+    import hashlib
+
+    text = "\n".join(" ".join(expression.path.split()) for expression in CATEGORIES_XPATHS + TAGS_XPATHS)
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "1808d9c707d703ad"
+
+
+# One page per category and tag expression of trafilatura, in its order.
+CATSTAGS_MARKUP = [
+    '<div class="post-meta"><a href="/category/irak/">Irak</a></div>',
+    '<div id="postpath"><a href="/categories/monde/">Monde</a></div>',
+    '<p class="postmetadata"><a href="/category/syrie/">Syrie</a> <a href="/tag/frontiere/">Frontière</a></p>',
+    '<p id="filedunder"><a href="/category/defense/">Défense</a></p>',
+    '<footer class="entry-footer"><a href="/category/armee/">Armée</a><a href="/tags/al-qaim/">Al Qaim</a></footer>',
+    '<span class="my-cat-links"><a href="/category/moyen-orient/">Moyen-Orient</a></span>',
+    '<li class="postcategory"><a href="/category/afp/">AFP</a></li>',
+    '<header class="entry-header"><a href="/category/actualite/">Actualité</a></header>',
+    '<div class="row"><a href="/category/france/">France</a><a href="/tag/militaires-syriens/">Militaires syriens</a></div>',
+    '<div class="tags"><a href="/tag/irak/">Irak</a><a href="/tag/syrie/">Syrie</a></div>',
+    '<p class="entry-tags-list"><a href="/tag/assad/">Assad</a></p>',
+    '<div class="jp-relatedposts"><a href="/tags/bagdad/">Bagdad</a></div>',
+    '<div class="tagcloud"><a href="/tag/anbar/">Anbar</a></div>',
+    '<section class="article-topics"><a href="/tags/retour/">Retour</a></section>',
+    '<span class="tags-links"><a href="/tag/soldats/">Soldats</a></span>',
+    '<div class="entry-meta"><a href="/tag/amnistie/">Amnistie</a></div>',
+    '<div class="byline"><a href="/category/not-a-match/">no expression reads this one</a></div>',
+]
+
+
+@pytest.mark.parametrize("markup", CATSTAGS_MARKUP)
+def test_categories_and_tags_are_trafilaturas(markup):
+    html = f"<html><head><title>t</title></head><body><article><p>Texte.</p></article>{markup}</body></html>"
+    expected = (extract_catstags("category", load_html(html)), extract_catstags("tag", load_html(html)))
+    assert page_catstags(load_html(html)) == expected
+    assert markup.endswith("no expression reads this one</a></div>") or expected != ([], [])
