@@ -105,6 +105,9 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt: a refused URL does not even get its robots.txt fetched
     "crawler.middlewares.PrivateAddressGuard": 50,
+    # Scrapy's meta refresh redirects, without decoding the whole page (crawler/middlewares.py)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,

@@ -1,0 +1,48 @@
+"""crawler.middlewares.HeadMetaRefreshMiddleware: meta refresh redirects from the page's start.
+
+(PrivateAddressGuard is tested through real crawls in tests/test_hostile.py.)
+"""
+
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.middlewares import META_REFRESH_HEAD_BYTES, HeadMetaRefreshMiddleware
+
+ARTICLE = "<p>" + "Les soldats syriens ont été remis à la frontière d'Al-Qaïm. " * 2000 + "</p>"
+
+
+def middleware() -> HeadMetaRefreshMiddleware:
+    return HeadMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_ENABLED": True}))
+
+
+def response(head: str, body: str = ARTICLE, url: str = "https://example.fr/irak") -> HtmlResponse:
+    html = f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>"
+    return HtmlResponse(url, body=html.encode("utf-8"), request=Request(url))
+
+
+def test_a_meta_refresh_on_a_large_page_is_followed():
+    page = response('<meta http-equiv="refresh" content="0; url=/irak-retour-militaires">')
+    assert len(page.body) > META_REFRESH_HEAD_BYTES
+    result = middleware().process_response(page.request, page)
+    assert isinstance(result, Request)
+    assert result.url == "https://example.fr/irak-retour-militaires"
+
+
+def test_a_large_page_without_one_is_passed_on_undecoded():
+    page = response("<title>Irak</title>")
+    assert middleware().process_response(page.request, page) is page
+    # Scrapy's middleware would have decoded the whole body (and kept it) to read 4,096 characters.
+    assert page._cached_ubody is None
+
+
+def test_a_small_page_is_read_as_scrapy_reads_it():
+    page = response('<meta http-equiv="refresh" content="0; url=https://example.fr/b">', body="<p>Bref.</p>")
+    result = middleware().process_response(page.request, page)
+    assert isinstance(result, Request) and result.url == "https://example.fr/b"
+
+
+def test_a_slow_refresh_is_not_followed():
+    # METAREFRESH_MAXDELAY (100 s by default): a page that refreshes itself later is the page.
+    page = response('<meta http-equiv="refresh" content="600; url=/plus-tard">')
+    assert middleware().process_response(page.request, page) is page
