@@ -1,9 +1,9 @@
 """ExtractPipeline: extract and sign every fetched page in a pool of worker processes.
 
 trafilatura costs tens of milliseconds of CPU per page and holds the GIL; run in the
-reactor's process it would stall every download. The pool's workers run
-``pipelines.extraction.extract_article`` and send back the text, metadata and MinHash
-signature, so the main process only waits.
+reactor's process it would stall every download. The pool's workers
+(``pipelines/workers.py``) run ``pipelines.extraction.extract_article`` and send back the
+text, metadata and MinHash signature, so the main process only waits.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
@@ -23,6 +21,7 @@ from storage import site_of
 from .database import news_database, record_error
 from .extraction import ExtractionError, extract_article
 from .signature import sign_words
+from .workers import WorkerDied, WorkerPool
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -42,7 +41,8 @@ WARM_UP_PAGE = (
 )
 
 
-def _warm_up_worker(_: int) -> None:
+def warm_up_worker(_: int) -> None:
+    """Load a worker's models and lazy imports before the crawl's first page."""
     try:
         extract_article(WARM_UP_PAGE)
     except ExtractionError:
@@ -50,11 +50,6 @@ def _warm_up_worker(_: int) -> None:
     # The page is too short for trafilatura to keep, so it never reaches the signature: sign
     # something, or the first real page of each worker pays for numpy's permutations.
     sign_words(WARM_UP_PAGE.split())
-
-
-def warm_up(pool: ProcessPoolExecutor, workers: int) -> None:
-    """Start every worker of the pool and have it extract one page (blocking: run it in a thread)."""
-    list(pool.map(_warm_up_worker, range(workers * 2)))
 
 
 def worker_count(setting: int) -> int:
@@ -75,14 +70,18 @@ def _lower_priority() -> None:
         pass
 
 
-def start_pool(workers: int) -> ProcessPoolExecutor:
+async def start_pool(workers: int) -> WorkerPool:
+    """A started pool of ``workers`` extraction processes, each warmed up on a page."""
     # forkserver: workers never inherit the reactor's threads and sockets, and start fast
     # because the server process has imported trafilatura once.
     context = multiprocessing.get_context("forkserver")
     # datasketch too (it brings scipy, a second or more to import), or every worker would import
     # it on its first page, during the crawl.
     context.set_forkserver_preload(["pipelines.extraction", "datasketch"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_lower_priority)
+    pool = WorkerPool(workers, context, initializer=_lower_priority)
+    await pool.start()
+    await asyncio.gather(*(pool.run(warm_up_worker, number) for number in range(workers)))
+    return pool
 
 
 class ExtractPipeline:
@@ -94,24 +93,24 @@ class ExtractPipeline:
         self.num_perm = settings.getint("NEWS_DEDUP_NUM_PERM")
         self.shingle_words = settings.getint("NEWS_DEDUP_SHINGLE_WORDS")
         self.site_lines = news_database(crawler).site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: WorkerPool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
     async def open_spider(self) -> None:
-        self.pool = start_pool(self.workers)
         # Starting the workers (the fork server imports trafilatura, each worker loads its
-        # models) takes a second or more: done from a thread, so the reactor goes on meanwhile.
-        await asyncio.to_thread(warm_up, self.pool, self.workers)
+        # models) takes a second or more; the reactor goes on meanwhile.
+        self.pool = await start_pool(self.workers)
         logger.info("Extracting articles in %d worker processes", self.workers)
 
     async def close_spider(self) -> None:
         if self.pool is not None:
             pool, self.pool = self.pool, None
-            # Joining the workers takes tens of milliseconds: from a thread, not the reactor's.
-            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            await pool.close()
+            if pool.replacements:
+                logger.warning("%d extraction workers died during the crawl and were replaced", pool.replacements)
 
     def _drop(self, item: Any, stat: str, reason: str) -> DropItem:
         self.crawler.stats.inc_value(f"wirecrawl/extract/{stat}")
@@ -121,29 +120,23 @@ class ExtractPipeline:
 
     async def process_item(self, item: Any) -> Any:
         assert self.pool is not None, "ExtractPipeline used before open_spider"
-        body = item.pop("body")
-        pool = self.pool
-        future = pool.submit(
+        job = self.pool.run(
             extract_article,
-            body,
+            item.pop("body"),
             item["fetched_url"],
             item.get("content_type"),
             self.num_perm,
             self.shingle_words,
             self.site_lines.known(site_of(item["url"])),
         )
-        del body  # the worker has its copy; a 10 MB page should not wait here for its turn
         try:
-            article = await asyncio.wrap_future(future)
+            article = await job
         except ExtractionError as error:
             raise self._drop(item, "no_text", str(error)) from None
-        except BrokenProcessPool:
-            # A worker died (out of memory, killed): the pool is unusable, start another,
-            # once, however many of its items fail at the same time.
-            if self.pool is pool:
-                pool.shutdown(wait=False, cancel_futures=True)
-                self.pool = start_pool(self.workers)
-            raise self._drop(item, "worker_died", "extraction worker process died") from None
+        except WorkerDied as error:
+            # Killed, or out of memory: only the pages that worker held are lost (to this run;
+            # the next fetches them again), and another worker has taken its place.
+            raise self._drop(item, "worker_died", f"extraction {error}") from None
         except Exception as error:  # a bug or a page that breaks a library: keep crawling
             logger.exception("Extraction crashed on %s", item["url"])
             raise self._drop(item, "crashed", f"extraction crashed: {type(error).__name__}: {error}") from None

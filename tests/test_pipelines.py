@@ -35,51 +35,76 @@ def fetched(page: str, body: bytes | None = None) -> ArticleItem:
 
 
 @pytest.fixture
-def extract(crawler):
+def loop():
+    # One event loop for a pipeline's whole life, as in a crawl: its worker pool watches its
+    # pipes from the loop it started on.
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture
+def extract(crawler, loop):
     pipeline = ExtractPipeline.from_crawler(crawler)
-    asyncio.run(pipeline.open_spider())
+    loop.run_until_complete(pipeline.open_spider())
     yield pipeline
-    asyncio.run(pipeline.close_spider())
+    loop.run_until_complete(pipeline.close_spider())
 
 
-def test_worker_returns_everything_dedup_needs(extract):
-    item = asyncio.run(extract.process_item(fetched(SEED_PAGES[0])))
+def test_worker_returns_everything_dedup_needs(extract, loop):
+    item = loop.run_until_complete(extract.process_item(fetched(SEED_PAGES[0])))
     assert "body" not in item
     assert item["language"] == "fr" and item["words"] > 200
     assert len(item["minhash"]) == 512 and item["text_hash"]
     assert item["published"] == "2024-12-19T10:00:00+00:00"  # the feed's timestamp has the minute
 
 
-def test_page_without_enough_text_is_dropped_with_a_reason_and_an_error_row(extract, crawler):
+def test_page_without_enough_text_is_dropped_with_a_reason_and_an_error_row(extract, crawler, loop):
     short = b"<html><body><article><p>Vid\xc3\xa9o : les images du poste d'Al Qaim.</p></article></body></html>"
     with pytest.raises(DropItem, match="only 8 words of text"):
-        asyncio.run(extract.process_item(fetched("courrier-levant/short.html", short)))
+        loop.run_until_complete(extract.process_item(fetched("courrier-levant/short.html", short)))
     assert crawler.stats.get_value("wirecrawl/extract/too_short") == 1
     assert crawler.stats.get_value("wirecrawl/articles_dropped") == 1
     row = news_database(crawler).conn.execute("SELECT stage, url, reason FROM errors").fetchone()
     assert row[0] == "extract" and row[1].endswith("/short.html") and "NEWS_MIN_WORDS is 40" in row[2]
 
 
-def test_copies_are_clustered_and_stored_in_batches(extract, crawler, db_path):
+def test_copies_are_clustered_and_stored_in_batches(extract, crawler, db_path, loop):
     dedup, store = DedupPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
     store.open_spider()
     reader = sqlite3.connect(db_path)
     stored = []
     for number, page in enumerate(SEED_PAGES, start=1):
-        item = store.process_item(dedup.process_item(asyncio.run(extract.process_item(fetched(page)))))
+        item = store.process_item(dedup.process_item(loop.run_until_complete(extract.process_item(fetched(page)))))
         stored.append(item)
         # NEWS_STORE_BATCH_SIZE is 2: readers see the articles only when a batch is committed
         assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == number - number % 2
-    asyncio.run(store.close_spider())
+    loop.run_until_complete(store.close_spider())
     assert reader.execute("SELECT count(*) FROM articles").fetchone()[0] == len(SEED_PAGES)
     assert {item["cluster_id"] for item in stored} == {stored[0]["id"]}
     assert reader.execute("SELECT size FROM clusters").fetchall() == [(len(SEED_PAGES),)]
     reader.close()
 
 
-def test_article_already_stored_is_dropped_by_dedup(extract, crawler):
+def test_article_already_stored_is_dropped_by_dedup(extract, crawler, loop):
     dedup, store = DedupPipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)
-    store.process_item(dedup.process_item(asyncio.run(extract.process_item(fetched(SEED_PAGES[0])))))
-    again = asyncio.run(extract.process_item(fetched(SEED_PAGES[0])))
+    store.process_item(dedup.process_item(loop.run_until_complete(extract.process_item(fetched(SEED_PAGES[0])))))
+    again = loop.run_until_complete(extract.process_item(fetched(SEED_PAGES[0])))
     with pytest.raises(DropItem, match="already stored"):
         dedup.process_item(again)
+
+
+def test_a_killed_worker_loses_only_its_pages_and_the_crawl_goes_on(extract, crawler, loop):
+    # A page whose extraction kills its worker (as the kernel's OOM killer would): that page is
+    # dropped with an error row, another worker takes the dead one's place, the next page is read.
+    async def kill_then_extract():
+        import os
+
+        with pytest.raises(Exception) as died:
+            await extract.pool.run(os._exit, 9)  # runs in the worker, which ends without answering
+        return died.value, await extract.process_item(fetched(SEED_PAGES[0]))
+
+    error, item = loop.run_until_complete(kill_then_extract())
+    assert type(error).__name__ == "WorkerDied" and "exit code 9" in str(error)
+    assert item["words"] > 200
+    assert extract.pool.replacements == 1
