@@ -142,9 +142,9 @@ class FeedsSpider(scrapy.Spider):
         # own objects, in tens of milliseconds instead of a 100-300 ms reactor stall (make bench).
         # (No gc.collect() first: it would be such a stall; what little garbage is frozen stays.)
         gc.freeze()
-        # The reactor shares the GIL with the threads that feed the workers and collect their
-        # results. Each time it lets go of the GIL (every socket call) a busy thread may keep it
-        # for up to the switch interval, 5 ms by default; at 1 ms the reactor gets it back sooner.
+        # The reactor shares the GIL with a few threads (the feed reader's pool, the WAL
+        # checkpoints). Each time it lets go of the GIL (every socket call) a busy thread may keep
+        # it for up to the switch interval, 5 ms by default; at 1 ms the reactor gets it back sooner.
         sys.setswitchinterval(GIL_SWITCH_INTERVAL)
         db = news_database(self.crawler)
         try:
