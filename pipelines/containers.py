@@ -11,7 +11,11 @@ Two common layouts defeat that choice, and both are mended here, on the parsed p
   with its own ``<h1>``, to the page. trafilatura reads both as one;
   ``drop_appended_articles`` removes every headed ``<article>`` after the page's own.
 
-Both rules look only at the page's structure, so they work in any language.
+- **Embedded social posts.** A tweet, an Instagram or TikTok post quoted in the article is
+  the platform's text, with its handle and date lines, not the outlet's;
+  ``drop_social_embeds`` removes the embed's ``<blockquote>`` (the article's own quotes stay).
+
+The rules look only at the page's structure, so they work in any language.
 """
 
 from __future__ import annotations
@@ -82,6 +86,22 @@ def join_split_body(tree: lxml.html.HtmlElement) -> int:
         for child in list(chunk):
             first.append(child)
     return len(chunks)
+
+
+# The <blockquote> each platform's embed code puts on the page before its script replaces it.
+_SOCIAL_EMBEDS = etree.XPath(
+    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'twitter-video')"
+    " or contains(@class, 'instagram-media') or contains(@class, 'tiktok-embed') or contains(@class, 'bluesky-embed')"
+    " or contains(@class, 'threads-post') or contains(@class, 'reddit-embed')]"
+)
+
+
+def drop_social_embeds(tree: lxml.html.HtmlElement) -> int:
+    """Remove embedded social-media posts; returns how many."""
+    embeds = _SOCIAL_EMBEDS(tree)
+    for embed in embeds:
+        embed.drop_tree()
+    return len(embeds)
 
 
 def _words(text: str | None) -> str:

@@ -26,7 +26,7 @@ from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
 from .cleaning import clean_body
-from .containers import drop_appended_articles, join_split_body
+from .containers import drop_appended_articles, drop_social_embeds, join_split_body
 from .metadata import page_metadata
 from .signature import sign_words, split_known_lines
 
@@ -340,6 +340,7 @@ def extract_article(
     # Before trafilatura chooses the article's container (pipelines/containers.py); the metadata
     # is read from the mended page too, so an appended article's byline is not this one's.
     drop_appended_articles(tree)
+    drop_social_embeds(tree)
     join_split_body(tree)
     # trafilatura works on a copy of the tree; the metadata is read from the original after.
     document = extract_body(tree, url)

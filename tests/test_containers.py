@@ -94,3 +94,16 @@ def test_headed_articles_are_kept_when_the_first_is_not_the_pages_own():
     tree = trafilatura.utils.load_html(scrolled_page(title="Toute l'actualité"))
     assert drop_appended_articles(tree) == 0
     assert len(tree.xpath("//article")) == 2
+
+
+def test_an_embedded_tweet_is_not_the_articles_text():
+    tweet = (
+        '<blockquote class="twitter-tweet"><p lang="fr">Retour de 1.905 militaires syriens à Al-Qaïm</p>'
+        "&mdash; Journaliste (@journaliste) <a href='https://twitter.com/x/status/1'>December 19, 2024</a></blockquote>"
+    )
+    quote = "<blockquote><p>« Ils ont signé un engagement écrit », a déclaré un responsable irakien.</p></blockquote>"
+    own = "".join(f"<p>{chunk}</p>" for chunk in CHUNKS)
+    html = f"<html lang='fr'><head><title>Irak</title></head><body><article><h1>Irak</h1>{own}{tweet}{quote}</article></body></html>"
+    text = extract_article(html, url="https://example.fr/irak")["text"]
+    assert "@journaliste" not in text and "December 19, 2024" not in text
+    assert "engagement écrit" in text  # the article's own quotation stays
