@@ -20,6 +20,7 @@ class ArticleItem(scrapy.Item):
     text = scrapy.Field()
     authors = scrapy.Field()
     published = scrapy.Field()
+    modified = scrapy.Field()  # when the page says it last changed (after published), or None
     language = scrapy.Field()
     description = scrapy.Field()
     site_name = scrapy.Field()

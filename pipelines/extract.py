@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 # Fields copied from the worker's result onto the item.
 EXTRACTED_FIELDS = (
-    "title", "text", "authors", "published", "language", "description", "site_name", "tags",
+    "title", "text", "authors", "published", "modified", "language", "description", "site_name", "tags",
     "canonical_url", "image", "words", "text_hash", "shingles", "minhash", "line_keys",
 )  # fmt: skip
 

@@ -31,7 +31,7 @@ from .site_lines import BOILERPLATE_CLUSTERS, SiteLines
 
 ARTICLE_COLUMNS = (
     "id", "url", "fetched_url", "feed_url", "site", "site_name", "title", "text", "description",
-    "authors", "tags", "published", "language", "image", "words", "text_hash", "cluster_id",
+    "authors", "tags", "published", "modified", "language", "image", "words", "text_hash", "cluster_id",
     "similarity", "fetched", "run_id",
 )  # fmt: skip
 

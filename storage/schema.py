@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -156,7 +156,17 @@ def _dedup_periods_v3(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE dedup_layout ADD COLUMN period_days INTEGER NOT NULL DEFAULT 1")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_create_v1, _feed_backoff_v2, _dedup_periods_v3]
+def _article_modified_v4(db: sqlite_utils.Database) -> None:
+    """When the page says the article was last changed (issue 3); empty for articles stored before."""
+    db["articles"].add_column("modified", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _create_v1,
+    _feed_backoff_v2,
+    _dedup_periods_v3,
+    _article_modified_v4,
+]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

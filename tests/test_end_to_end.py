@@ -81,6 +81,7 @@ def test_boilerplate_metadata_and_languages(crawled):
     assert set(languages) == {"fr", "en", "ar"}
     seed = next(db.query("SELECT * FROM articles WHERE title LIKE 'Irak : Retour de 2.000 militaires%'"))
     assert seed["published"].startswith("2024-12-")
+    assert seed["modified"].startswith("2024-12-19T16:42")  # the page's article:modified_time
     assert "1.905 militaires syriens" in seed["text"]
 
 

@@ -163,6 +163,26 @@ def test_v2_dedup_index_with_day_bands_still_finds_its_copies_after_upgrade(db_p
     db.close()
 
 
+def test_a_v3_database_gets_the_modified_column_and_keeps_its_articles(db_path):
+    from storage.schema import MIGRATIONS
+
+    v3 = sqlite_utils.Database(db_path)
+    for step in MIGRATIONS[:3]:
+        step(v3)
+    v3.execute("PRAGMA user_version = 3")
+    v3["clusters"].insert({"id": 7, "representative_id": 7, "title": "Al Qaim", "size": 1})
+    v3["articles"].insert({"id": 7, "url": "https://a.example/1", "title": "Al Qaim", "text": "Retour des soldats.", "cluster_id": 7})
+    v3.conn.commit()
+    v3.close()
+
+    db = NewsDatabase.open(db_path)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.conn.execute("SELECT title, modified FROM articles").fetchall() == [("Al Qaim", None)]
+    # still searchable: the full-text index kept up with the table
+    assert db.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'soldats'").fetchall() == [(7,)]
+    db.close()
+
+
 def test_new_dedup_index_keys_bands_by_week(news_db):
     from storage.dedup_index import PERIOD_DAYS
 
