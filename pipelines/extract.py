@@ -70,15 +70,16 @@ def _lower_priority() -> None:
         pass
 
 
-async def start_pool(workers: int) -> WorkerPool:
-    """A started pool of ``workers`` extraction processes, each warmed up on a page."""
+async def start_pool(workers: int, timeout: float = 0.0) -> WorkerPool:
+    """A started pool of ``workers`` extraction processes, each warmed up on a page; a page's
+    extraction that takes over ``timeout`` seconds has its worker stopped (0: no limit)."""
     # forkserver: workers never inherit the reactor's threads and sockets, and start fast
     # because the server process has imported trafilatura once.
     context = multiprocessing.get_context("forkserver")
     # datasketch too (it brings scipy, a second or more to import), or every worker would import
     # it on its first page, during the crawl.
     context.set_forkserver_preload(["pipelines.extraction", "datasketch"])
-    pool = WorkerPool(workers, context, initializer=_lower_priority)
+    pool = WorkerPool(workers, context, initializer=_lower_priority, timeout=timeout)
     await pool.start()
     await asyncio.gather(*(pool.run(warm_up_worker, number) for number in range(workers)))
     return pool
@@ -89,6 +90,7 @@ class ExtractPipeline:
         settings = crawler.settings
         self.crawler = crawler
         self.workers = worker_count(settings.getint("NEWS_EXTRACT_WORKERS"))
+        self.timeout = settings.getfloat("NEWS_EXTRACT_TIMEOUT")
         self.min_words = settings.getint("NEWS_MIN_WORDS")
         self.num_perm = settings.getint("NEWS_DEDUP_NUM_PERM")
         self.shingle_words = settings.getint("NEWS_DEDUP_SHINGLE_WORDS")
@@ -102,7 +104,7 @@ class ExtractPipeline:
     async def open_spider(self) -> None:
         # Starting the workers (the fork server imports trafilatura, each worker loads its
         # models) takes a second or more; the reactor goes on meanwhile.
-        self.pool = await start_pool(self.workers)
+        self.pool = await start_pool(self.workers, self.timeout)
         logger.info("Extracting articles in %d worker processes", self.workers)
 
     async def close_spider(self) -> None:
@@ -134,8 +136,9 @@ class ExtractPipeline:
         except ExtractionError as error:
             raise self._drop(item, "no_text", str(error)) from None
         except WorkerDied as error:
-            # Killed, or out of memory: only the pages that worker held are lost (to this run;
-            # the next fetches them again), and another worker has taken its place.
+            # Killed, out of memory, or over NEWS_EXTRACT_TIMEOUT: only the page that worker was
+            # reading is lost (to this run; the next fetches it again), and another worker has
+            # taken its place.
             raise self._drop(item, "worker_died", f"extraction {error}") from None
         except Exception as error:  # a bug or a page that breaks a library: keep crawling
             logger.exception("Extraction crashed on %s", item["url"])

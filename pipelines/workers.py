@@ -9,8 +9,12 @@ and reads the result from another as the pipes become ready: no thread, no GIL h
 
 - Each worker holds at most ``jobs_per_worker`` jobs (one running, the next already in its
   pipe); the others wait in the pool, in order, and go to the first worker with room.
-- A worker that dies (killed, out of memory) fails only the jobs it held, with ``WorkerDied``,
-  and a new worker takes its place; the other workers' jobs go on.
+- A worker that dies (killed, out of memory) fails only the job it was running, with
+  ``WorkerDied``; the job queued behind it goes back to the pool, and a new worker takes its
+  place. The other workers' jobs go on.
+- A job that runs longer than ``timeout`` seconds (a page that sends a library into a
+  near-endless loop) has its worker killed, and fails the same way, so one page cannot hold a
+  worker for the rest of the crawl.
 - Jobs and results are pickled; a job's exception is raised by ``run``, as the worker raised it.
 
 The frames are ``multiprocessing.connection.Connection``'s (a 4-byte big-endian length, or -1
@@ -84,7 +88,10 @@ class _Worker:
     process: Any
     jobs: Connection  # the write end of its job pipe
     results: Connection  # the read end of its result pipe
-    held: deque[asyncio.Future[Any]] = field(default_factory=deque)  # in the order sent
+    held: deque[tuple[bytes, asyncio.Future[Any]]] = field(default_factory=deque)  # in the order sent
+    running_since: float = 0.0  # when the first held job became the one it runs
+    killed_because: str | None = None
+    killed_job: asyncio.Future[Any] | None = None  # the job it was running when it was killed
     outgoing: bytearray = field(default_factory=bytearray)  # frames the pipe has no room for yet
     incoming: bytearray = field(default_factory=bytearray)
     writing: bool = False
@@ -101,8 +108,10 @@ class WorkerPool:
         context: multiprocessing.context.BaseContext,
         initializer: Callable[[], None] | None = None,
         jobs_per_worker: int = 2,
+        timeout: float = 0.0,
     ):
         self.size = workers
+        self.timeout = timeout  # seconds a job may run; 0: no limit
         self.context = context
         self.initializer = initializer
         self.jobs_per_worker = jobs_per_worker
@@ -111,6 +120,7 @@ class WorkerPool:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         self.replacements = 0
+        self._watch: asyncio.TimerHandle | None = None
 
     # --- life ---
 
@@ -121,6 +131,20 @@ class WorkerPool:
         started = await asyncio.gather(*(asyncio.to_thread(self._spawn) for _ in range(self.size)))
         for worker in started:
             self._attach(worker)
+        if self.timeout > 0:
+            self._watch = self.loop.call_later(min(self.timeout, 1.0), self._stop_overdue)
+
+    def _stop_overdue(self) -> None:
+        """Kill the workers whose running job is over the timeout (their sentinels do the rest)."""
+        assert self.loop is not None
+        now = self.loop.time()
+        for worker in self.workers:
+            if worker.held and worker.killed_because is None and now - worker.running_since > self.timeout:
+                worker.killed_because = f"took longer than {self.timeout:g} s"
+                worker.killed_job = worker.held[0][1]
+                worker.process.kill()
+        if not self.closed:
+            self._watch = self.loop.call_later(min(self.timeout, 1.0), self._stop_overdue)
 
     def _spawn(self) -> _Worker:
         job_reader, job_writer = self.context.Pipe(duplex=False)
@@ -150,6 +174,8 @@ class WorkerPool:
     async def close(self) -> None:
         """Fail the waiting jobs, let the workers finish theirs' pipes' end, and join them."""
         self.closed = True
+        if self._watch is not None:
+            self._watch.cancel()
         while self.waiting:
             _, future = self.waiting.popleft()
             if not future.done():
@@ -157,7 +183,7 @@ class WorkerPool:
         workers, self.workers = self.workers, []
         for worker in workers:
             self._detach(worker)
-            for future in worker.held:
+            for _, future in worker.held:
                 if not future.done():
                     future.cancel()
             worker.jobs.close()  # the worker reads the end of its pipe and returns
@@ -211,7 +237,9 @@ class WorkerPool:
             frame, future = self.waiting.popleft()
             if future.done():  # cancelled while it waited
                 continue
-            worker.held.append(future)
+            if not worker.held:
+                worker.running_since = self.loop.time()  # type: ignore[union-attr]
+            worker.held.append((frame, future))
             worker.outgoing += frame
             self._write(worker)
 
@@ -257,7 +285,8 @@ class WorkerPool:
                 return True
             ok, value = pickle.loads(bytes(worker.incoming[start : start + size]))
             del worker.incoming[: start + size]
-            future = worker.held.popleft()
+            _, future = worker.held.popleft()
+            worker.running_since = self.loop.time()  # type: ignore[union-attr]
             if not future.done():
                 if ok:
                     future.set_result(value)
@@ -267,17 +296,24 @@ class WorkerPool:
         return True
 
     def _died(self, worker: _Worker) -> None:
-        """A worker process ended while the pool was open: fail its jobs, start another."""
+        """A worker process ended while the pool was open: fail its job, start another."""
+        with contextlib.suppress(ValueError):
+            self.workers.remove(worker)  # first: no job may be sent to it while its answers are read
         while self._read(worker):  # the answers it sent before it died still count
             pass
         self._detach(worker)
-        with contextlib.suppress(ValueError):
-            self.workers.remove(worker)
         code = worker.process.exitcode
-        logger.warning("Extraction worker %s died (exit code %s) holding %d jobs", worker.process.pid, code, len(worker.held))
-        for future in worker.held:
-            if not future.done():
-                future.set_exception(WorkerDied(f"worker process died (exit code {code})"))
+        reason = f"job {worker.killed_because}; its worker process was stopped" if worker.killed_because else (
+            f"worker process died (exit code {code})"
+        )
+        logger.warning("Extraction worker %s: %s", worker.process.pid, reason)
+        # The job it was running fails (unless it was killed for a job that has answered since);
+        # the jobs queued behind it never started, and go back to the front of the line.
+        if worker.held and (worker.killed_job is None or worker.held[0][1] is worker.killed_job):
+            _, running = worker.held.popleft()
+            if not running.done():
+                running.set_exception(WorkerDied(reason))
+        self.waiting.extendleft(reversed(worker.held))
         worker.held.clear()
         worker.jobs.close()
         worker.results.close()
@@ -285,6 +321,7 @@ class WorkerPool:
         with contextlib.suppress(ValueError):  # still being reaped: left to the garbage collector
             worker.process.close()
         if not self.closed:
+            self._dispatch()  # the requeued jobs, to the workers that are left
             self.replacements += 1
             replacement = asyncio.ensure_future(asyncio.to_thread(self._spawn))
             replacement.add_done_callback(self._replaced)

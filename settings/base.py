@@ -22,6 +22,9 @@ NEWS_FEEDS = DEFAULT_FEEDS
 NEWS_CONTACT_URL = os.environ.get("WIRECRAWL_CONTACT_URL", "https://github.com/wirecrawl/wirecrawl")
 # Worker processes that extract and sign articles; 0 means one per CPU.
 NEWS_EXTRACT_WORKERS = 0
+# Seconds one page's extraction may take before its worker is stopped and the page dropped;
+# 0: no limit. A 10 MB page (DOWNLOAD_MAXSIZE) takes seconds, not minutes.
+NEWS_EXTRACT_TIMEOUT = 120
 # Articles with fewer words of text than this are dropped (menus, paywalls, video pages).
 NEWS_MIN_WORDS = 40
 # Stored articles are committed in one transaction per this many articles...

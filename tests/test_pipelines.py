@@ -108,3 +108,8 @@ def test_a_killed_worker_loses_only_its_pages_and_the_crawl_goes_on(extract, cra
     assert type(error).__name__ == "WorkerDied" and "exit code 9" in str(error)
     assert item["words"] > 200
     assert extract.pool.replacements == 1
+
+
+def test_the_pool_stops_pages_over_news_extract_timeout(extract, crawler):
+    # (tests/test_workers.py shows a job over the timeout stopped and the next one run)
+    assert extract.pool.timeout == crawler.settings.getfloat("NEWS_EXTRACT_TIMEOUT") == 120

@@ -39,9 +39,9 @@ def pid() -> int:
     return os.getpid()
 
 
-def run_with_pool(scenario, workers: int = 2):
+def run_with_pool(scenario, workers: int = 2, timeout: float = 0.0):
     async def main():
-        pool = WorkerPool(workers, multiprocessing.get_context("forkserver"))
+        pool = WorkerPool(workers, multiprocessing.get_context("forkserver"), timeout=timeout)
         await pool.start()
         try:
             return await scenario(pool)
@@ -82,6 +82,30 @@ def test_a_killed_worker_fails_only_its_own_job_and_is_replaced():
     answers, replacements, workers = run_with_pool(scenario)
     assert answers == [f"page {n}" for n in range(6)]
     assert replacements == 1 and workers == 2
+
+
+def test_the_job_queued_behind_a_dying_one_is_run_by_another_worker():
+    async def scenario(pool):
+        dying = asyncio.ensure_future(pool.run(die))
+        queued = asyncio.ensure_future(pool.run(echo_after, 0, "queued behind it"))  # same worker: room for two
+        with pytest.raises(WorkerDied):
+            await dying
+        return await queued
+
+    assert run_with_pool(scenario, workers=1) == "queued behind it"
+
+
+def test_a_job_over_the_timeout_has_its_worker_stopped_and_the_next_job_runs():
+    async def scenario(pool):
+        endless = asyncio.ensure_future(pool.run(echo_after, 60, "never"))
+        queued = asyncio.ensure_future(pool.run(echo_after, 0, "next page"))
+        with pytest.raises(WorkerDied, match="took longer than 0.5 s"):
+            await endless
+        return await queued, pool.replacements
+
+    started = time.monotonic()
+    assert run_with_pool(scenario, workers=1, timeout=0.5) == ("next page", 1)
+    assert time.monotonic() - started < 30
 
 
 def test_an_answer_that_cannot_be_sent_is_an_error_not_a_dead_worker():
