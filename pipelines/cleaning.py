@@ -90,7 +90,12 @@ END_MARKERS: frozenset[str] = frozenset(normalize(m) for m in (
     "آخر الأخبار", "الوسوم", "اشترك في النشرة البريدية",
     # nordic, pl
     "Les også", "Les mer", "Läs också", "Läs mer", "Læs også", "Czytaj więcej", "Czytaj także", "Zobacz także",
+    # ja, zh, ko
+    "関連記事", "関連ニュース", "あわせて読みたい", "相关新闻", "相关阅读", "相關新聞", "관련기사", "관련 기사",
 ))
+# Japanese paywalls open their end block with a sentence, not a header: "この記事は会員限定です。"
+# (this article is for members), "続きは有料会員になると読めます" (members read the rest).
+_PAYWALL_MARKER = regex.compile(r"^(?:この記事は|この記事の続きは|続きは).{0,24}(?:会員|有料|購読|登録)")
 
 # Markers that introduce a teaser inside the body: "Lire aussi : <title>", "Read more: <title>".
 _INLINE: tuple[str, ...] = tuple(
@@ -112,6 +117,7 @@ _CREDIT = regex.compile(
     r"|tutti i diritti|جميع الحقوق|with files from|reporting by|additional reporting|contributed to this"
     r"|\bsign up\b|subscribe|newsletter|abonn|suscrib|inscrivez|follow us|suivez-nous|folgen sie uns"
     r"|il vous reste|reservee aux abonnes|our standards|click here|hier klicken|mit agenturmaterial"
+    r"|有料会員|会員限定|会員登録|定期購読|유료 ?회원|구독하|订阅|訂閱"
     r"|^(?:quelle|source|fuente|fonte|bron|kilde|kalla|المصدر)\s*:|^mit \w+$|\(\w{2,5}\)$"
 )
 _BYLINE = regex.compile(
@@ -184,7 +190,11 @@ def _is_marker(text: str) -> bool:
     if len(text) > 120:  # markers are short; long paragraphs skip the Unicode folding
         return False
     folded = normalize(text)
-    return folded in END_MARKERS or (len(folded.split()) <= 6 and bool(_MARKER_PREFIX.match(folded)))
+    return (
+        folded in END_MARKERS
+        or (len(folded.split()) <= 6 and bool(_MARKER_PREFIX.match(folded)))
+        or bool(_PAYWALL_MARKER.match(text.strip()))
+    )
 
 
 def _inline_teaser(text: str) -> bool:

@@ -195,6 +195,19 @@ def test_marker_near_the_end_drops_the_block_it_heads() -> None:
     assert boilerplate_blocks(blocks) == set(range(4, 10))
 
 
+def test_a_japanese_paywall_block_is_dropped_and_the_article_kept() -> None:
+    paragraph = "イラク政府は、シリア兵約二千人をアルカイム国境検問所でシリア側に引き渡したと発表した。兵士らは恩赦を受ける誓約書に署名した。"
+    blocks = [("p", paragraph)] * 3 + [
+        ("p", "この記事は会員限定です。"),
+        ("p", "紙の新聞の定期購読者の方は、無料で会員登録できます。"),
+        ("list", "登録すると\n電子版が利用できる\n会員向け記事が読み放題"),
+        ("p", "※紙の新聞とは、朝刊のことです。"),
+    ]
+    assert boilerplate_blocks(blocks) == {3, 4, 5, 6}
+    # A last line inviting to subscribe goes too.
+    assert boilerplate_blocks([("p", paragraph)] * 3 + [("p", "有料会員になると会員限定の有料記事もお読みいただけます。")]) == {3}
+
+
 def test_words_like_comment_inside_paragraphs_are_kept() -> None:
     blocks = [("p", "The minister declined to comment on the report, which was published on Monday morning."),
               ("p", "Share prices fell after the announcement, and analysts said more comments would follow."),
