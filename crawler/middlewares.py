@@ -1,4 +1,5 @@
-"""The crawl's downloader middlewares: PrivateAddressGuard and HeadMetaRefreshMiddleware.
+"""The crawl's downloader middlewares: PrivateAddressGuard, HeadMetaRefreshMiddleware and
+QuietRedirectMiddleware.
 
 PrivateAddressGuard: feeds are untrusted, so their URLs may not reach the crawler's own network.
 
@@ -23,6 +24,10 @@ HeadMetaRefreshMiddleware: Scrapy's MetaRefreshMiddleware, which decodes only th
 page. Scrapy's looks for ``<meta http-equiv="refresh">`` in the first 4,096 characters but
 decodes the whole body to get them (``response.text``); on a 200 KB page that was about 2% of
 the crawl's main-process CPU (``make bench``), spent on text the workers decode again.
+
+QuietRedirectMiddleware: Scrapy's RedirectMiddleware, without its warning at every start that
+no RefererMiddleware sets the Referer of redirects: wirecrawl turns RefererMiddleware off on
+purpose (settings/base.py) and sends no Referer, so the warning would only fill the cron log.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -139,7 +144,18 @@ class PrivateAddressGuard:
 META_REFRESH_HEAD_BYTES = 4 * 4096
 
 
-class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
+class _NoReferer:
+    """Redirects carry no Referer, and nothing is said about it at start (see the module's doc)."""
+
+    def _engine_started(self) -> None:
+        self._referer_spider_middleware = None
+
+
+class QuietRedirectMiddleware(_NoReferer, RedirectMiddleware):
+    """Scrapy's HTTP redirects, without the Referer warning."""
+
+
+class HeadMetaRefreshMiddleware(_NoReferer, MetaRefreshMiddleware):
     """Scrapy's meta refresh redirects, read from the first ``META_REFRESH_HEAD_BYTES`` of a page."""
 
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]

@@ -108,9 +108,12 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {
     # before robots.txt: a refused URL does not even get its robots.txt fetched
     "crawler.middlewares.PrivateAddressGuard": 50,
-    # Scrapy's meta refresh redirects, without decoding the whole page (crawler/middlewares.py)
+    # Scrapy's redirects, without decoding whole pages for meta refresh and without a warning
+    # about the Referer that wirecrawl does not send (crawler/middlewares.py)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "crawler.middlewares.HeadMetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.QuietRedirectMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,

@@ -75,6 +75,12 @@ def test_hostile_case_leaves_an_error_row(hostile_crawl, path, stage, reason):
     assert any(row_stage == stage and reason in row_reason for row_stage, row_reason in rows), rows
 
 
+def test_the_log_has_no_warning_about_the_referer_wirecrawl_does_not_send(hostile_crawl):
+    result, _, _ = hostile_crawl
+    assert "Redirect" in result.stderr or "redirect" in result.stderr  # the web does redirect
+    assert "Referer" not in result.stderr
+
+
 def test_the_crawl_goes_on_and_stores_every_good_article(hostile_crawl):
     result, db, web = hostile_crawl
     assert result.returncode == exitcodes.FAILURES, result.stderr[-3000:]

@@ -1,4 +1,5 @@
-"""crawler.middlewares.HeadMetaRefreshMiddleware: meta refresh redirects from the page's start.
+"""crawler.middlewares: meta refresh redirects from the page's start, redirects without the
+Referer warning.
 
 (PrivateAddressGuard is tested through real crawls in tests/test_hostile.py.)
 """
@@ -7,7 +8,11 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import META_REFRESH_HEAD_BYTES, HeadMetaRefreshMiddleware
+import logging
+
+import pytest
+
+from crawler.middlewares import META_REFRESH_HEAD_BYTES, HeadMetaRefreshMiddleware, QuietRedirectMiddleware
 
 ARTICLE = "<p>" + "Les soldats syriens ont été remis à la frontière d'Al-Qaïm. " * 2000 + "</p>"
 
@@ -46,3 +51,13 @@ def test_a_slow_refresh_is_not_followed():
     # METAREFRESH_MAXDELAY (100 s by default): a page that refreshes itself later is the page.
     page = response('<meta http-equiv="refresh" content="600; url=/plus-tard">')
     assert middleware().process_response(page.request, page) is page
+
+
+@pytest.mark.parametrize("quiet", [QuietRedirectMiddleware, HeadMetaRefreshMiddleware])
+def test_redirects_start_without_a_warning_about_the_referer_wirecrawl_does_not_send(quiet, caplog):
+    # Scrapy's own would look for a RefererMiddleware at this signal, and warn at every start.
+    # (A real crawl's log is checked in tests/test_hostile.py, whose web redirects.)
+    middleware = quiet.from_crawler(get_crawler(settings_dict={"METAREFRESH_ENABLED": True}))
+    with caplog.at_level(logging.WARNING):
+        middleware._engine_started()
+    assert caplog.text == "" and middleware._referer_spider_middleware is None
