@@ -172,7 +172,8 @@ class WorkerPool:
         self._dispatch()
 
     async def close(self) -> None:
-        """Fail the waiting jobs, let the workers finish theirs' pipes' end, and join them."""
+        """Cancel the jobs not answered yet, close each worker's job pipe (the worker then
+        returns), and join the workers."""
         self.closed = True
         if self._watch is not None:
             self._watch.cancel()
