@@ -107,3 +107,13 @@ def test_an_embedded_tweet_is_not_the_articles_text():
     text = extract_article(html, url="https://example.fr/irak")["text"]
     assert "@journaliste" not in text and "December 19, 2024" not in text
     assert "engagement écrit" in text  # the article's own quotation stays
+
+
+def test_trafilaturas_first_body_expression_is_the_one_the_patterns_were_copied_from():
+    # join_split_body finds the container trafilatura takes first with _BODY_CLASS and _BODY_ID,
+    # copied from this expression. If trafilatura changes it, review them, then this fingerprint.
+    import hashlib
+
+    from trafilatura.xpaths import BODY_XPATH
+
+    assert hashlib.sha256(" ".join(BODY_XPATH[0].path.split()).encode()).hexdigest()[:16] == "8cab6e6e5b503a8d"
