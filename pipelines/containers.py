@@ -1,7 +1,7 @@
 """Mend the article's container before trafilatura picks it.
 
 trafilatura takes the first element that looks like an article body and extracts from it.
-Two common layouts defeat that choice, and both are mended here, on the parsed page:
+Three common layouts defeat that choice, and all three are mended here, on the parsed page:
 
 - **A body split into chunks.** Some sites (Condé Nast's, Politico Europe, Rzeczpospolita)
   cut one article's text into several sibling containers of the same class, with ads or
@@ -10,7 +10,6 @@ Two common layouts defeat that choice, and both are mended here, on the parsed p
 - **Articles appended by infinite scroll.** Other sites (Dagbladet) append the next article,
   with its own ``<h1>``, to the page. trafilatura reads both as one;
   ``drop_appended_articles`` removes every headed ``<article>`` after the page's own.
-
 - **Embedded social posts.** A tweet, an Instagram or TikTok post quoted in the article is
   the platform's text, with its handle and date lines, not the outlet's;
   ``drop_social_embeds`` removes the embed's ``<blockquote>`` (the article's own quotes stay).
@@ -54,8 +53,12 @@ def _is_body(element: lxml.html.HtmlElement) -> bool:
     )
 
 
-def _paragraph_words(element: lxml.html.HtmlElement) -> int:
-    return sum(len((paragraph.text_content() or "").split()) for paragraph in element.iter("p"))
+_PARAGRAPH_TEXT = etree.XPath(".//p//text()", smart_strings=False)
+
+
+def paragraph_words(element: lxml.html.HtmlElement) -> int:
+    """Words in the ``<p>`` elements under ``element`` (the whole page, given its root)."""
+    return len(" ".join(_PARAGRAPH_TEXT(element)).split())
 
 
 def join_split_body(tree: lxml.html.HtmlElement) -> int:
@@ -79,8 +82,8 @@ def join_split_body(tree: lxml.html.HtmlElement) -> int:
     # Only the outermost of nested look-alikes: a chunk inside another chunk moves with it.
     chunk_set = set(chunks)
     chunks = [chunk for chunk in chunks if not any(ancestor in chunk_set for ancestor in chunk.iterancestors())]
-    chunks = [chunk for chunk in chunks if _paragraph_words(chunk) >= MIN_CHUNK_WORDS]
-    if not chunks or _paragraph_words(first) < MIN_CHUNK_WORDS:
+    chunks = [chunk for chunk in chunks if paragraph_words(chunk) >= MIN_CHUNK_WORDS]
+    if not chunks or paragraph_words(first) < MIN_CHUNK_WORDS:
         return 0
     for chunk in chunks:
         for child in list(chunk):

@@ -26,7 +26,7 @@ from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
 from .cleaning import clean_body
-from .containers import drop_appended_articles, drop_social_embeds, join_split_body
+from .containers import drop_appended_articles, drop_social_embeds, join_split_body, paragraph_words
 from .metadata import page_metadata
 from .signature import sign_words, split_known_lines
 
@@ -225,16 +225,18 @@ def _parse_when(value: str) -> datetime | None:
         return None
 
 
-def modified_date(tree: lxml.html.HtmlElement, published: str | None, source: str | None = None) -> str | None:
+def modified_date(
+    tree: lxml.html.HtmlElement, published: str | None, source: str | None = None, json_ld: list[str] | None = None
+) -> str | None:
     """When the page says it was last changed (meta, microdata or JSON-LD), if not before it was
     published. ``source``, the page's HTML, spares the microdata and JSON-LD searches on pages
-    that never write dateModified."""
+    that never write dateModified; ``json_ld``, the page's JSON-LD scripts if already read."""
     candidates = list(_MODIFIED_META(tree))
     maybe_elsewhere = source is None or "dateModified" in source
     if maybe_elsewhere:
         candidates += _MODIFIED_MICRODATA(tree)
     if not candidates and maybe_elsewhere:
-        for script in _JSON_LD_TEXTS(tree):
+        for script in _JSON_LD_TEXTS(tree) if json_ld is None else json_ld:
             candidates += _JSON_LD_MODIFIED.findall(script)
     first = _parse_when(published) if published else None
     for candidate in candidates:
@@ -247,9 +249,9 @@ def modified_date(tree: lxml.html.HtmlElement, published: str | None, source: st
     return None
 
 
-def _publisher_names(tree: lxml.html.HtmlElement) -> list[str]:
+def _publisher_names(tree: lxml.html.HtmlElement, json_ld: list[str]) -> list[str]:
     names = list(_PUBLISHER_META(tree))
-    for script in _JSON_LD_TEXTS(tree):
+    for script in json_ld:
         names += _JSON_LD_PUBLISHER.findall(script)
     return names
 
@@ -306,15 +308,14 @@ def article_text(document: Any, authors: list[str], labels: list[str], title: st
 # with it: 8% of the corpus).
 FALLBACK_MIN_PARAGRAPH_WORDS = 100
 FALLBACK_SHARE = 0.6
-_PARAGRAPH_TEXT = lxml.etree.XPath("//p//text()")
 
 
 def extract_body(tree: lxml.html.HtmlElement, url: str | None = None) -> Any:
     """trafilatura's ``bare_extraction`` of the article, with its fallback only where it can help."""
-    paragraph_words = len(" ".join(_PARAGRAPH_TEXT(tree)).split())
-    if paragraph_words >= FALLBACK_MIN_PARAGRAPH_WORDS:
+    page_words = paragraph_words(tree)
+    if page_words >= FALLBACK_MIN_PARAGRAPH_WORDS:
         document = trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False, fast=True)
-        if document is not None and len((document.text or "").split()) >= FALLBACK_SHARE * paragraph_words:
+        if document is not None and len((document.text or "").split()) >= FALLBACK_SHARE * page_words:
             return document
     return trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
 
@@ -361,7 +362,8 @@ def extract_article(
     metadata = page_metadata(tree, url, _DATE_PARAMS)
     for field in ("title", "author", "url", "hostname", "date", "sitename", "description", "image", "categories", "tags"):
         setattr(document, field, getattr(metadata, field))
-    site_names = [document.sitename or "", *_publisher_names(tree)]
+    json_ld = _JSON_LD_TEXTS(tree)  # read once, for the publisher's name and the modified date
+    site_names = [document.sitename or "", *_publisher_names(tree, json_ld)]
     authors = clean_authors(_split_list(document.author, ";"), site_names, url)
     title = clean_title(document.title, site_names, url)
     published = iso_date(document.date)
@@ -378,7 +380,7 @@ def extract_article(
         "text": text,
         "authors": authors,
         "published": published,
-        "modified": modified_date(tree, published, html),
+        "modified": modified_date(tree, published, html, json_ld),
         "language": detect_language(text, declared_language),
         "description": document.description,
         "site_name": _site_name(document.sitename, url),

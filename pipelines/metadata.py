@@ -136,11 +136,6 @@ def _lines(**patterns: str) -> dict[str, re.Pattern[str]]:
     return {name.replace("_", "-"): re.compile(pattern, re.MULTILINE) for name, pattern in patterns.items()}
 
 
-# For each of trafilatura's category, tag and author expressions (trafilatura/xpaths.py, in
-# order), what one of the page's attribute values (one per line) must match for the expression
-# to find anything: starts-with(@class, 'x') is ^x, @class='x' is ^x$, contains(@class, 'x') and
-# re:test(@class, 'x') are x. Tags are left out, so a page may pass and the XPath find nothing,
-# never the reverse. A test checks that trafilatura's expressions are still these.
 def _starts_with(attribute: str, *prefixes: str) -> str:
     return " or ".join(f"starts-with(@{attribute}, '{prefix}')" for prefix in prefixes)
 
@@ -162,6 +157,11 @@ _FAST_EQUIVALENTS = {
 }
 
 
+# For each of trafilatura's category, tag and author expressions (trafilatura/xpaths.py, in
+# order), what one of the page's attribute values (one per line) must match for the expression
+# to find anything: starts-with(@class, 'x') is ^x, @class='x' is ^x$, contains(@class, 'x') and
+# re:test(@class, 'x') are x. Tags are left out, so a page may pass and the XPath find nothing,
+# never the reverse. A test checks that trafilatura's expressions are still these.
 CATSTAGS_XPATHS = {
     "category": list(
         zip(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -61,3 +62,10 @@ def project_crawler(db_path: Path, spidercls=None, **overrides):
     settings = {name: project[name] for name in project if project.getpriority(name) > 0}
     settings.update(NEWS_DB_PATH=str(db_path), **overrides)
     return get_crawler(spidercls, settings_dict=settings)
+
+
+def xpath_fingerprint(expressions) -> str:
+    """A short hash of compiled XPath expressions' text (whitespace folded), so a test notices
+    when a library changes expressions the project copied patterns from."""
+    text = "\n".join(" ".join(expression.path.split()) for expression in expressions)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -10,6 +10,7 @@ from trafilatura.utils import load_html
 from demo.server import WEB_ROOT
 from pipelines.extraction import decode_html
 from pipelines.metadata import LARGE_JSON, body_author, page_catstags, page_metadata
+from tests.conftest import xpath_fingerprint
 
 FIELDS = ("title", "author", "url", "hostname", "date", "sitename", "description", "image", "categories", "tags")
 DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z"}
@@ -106,20 +107,14 @@ def test_each_author_expression_still_runs_when_the_page_could_match_it(byline):
 def test_trafilaturas_author_expressions_are_the_ones_the_prefilter_was_written_for():
     # If trafilatura changes them, review AUTHOR_PREFILTERS in pipelines/metadata.py, then
     # update this fingerprint.
-    import hashlib
-
-    text = "\n".join(" ".join(expression.path.split()) for expression in AUTHOR_XPATHS)
-    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "52b3a4d1177c18bb"
+    assert xpath_fingerprint(AUTHOR_XPATHS) == "52b3a4d1177c18bb"
 
 
 def test_trafilaturas_category_and_tag_expressions_are_the_ones_the_prefilter_was_written_for():
     # page_catstags skips an expression when no class or id of the page could satisfy it; the
     # patterns that decide were written from these expressions. If trafilatura changes them,
     # review CATSTAGS_XPATHS in pipelines/metadata.py, then update this fingerprint.
-    import hashlib
-
-    text = "\n".join(" ".join(expression.path.split()) for expression in CATEGORIES_XPATHS + TAGS_XPATHS)
-    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "1808d9c707d703ad"
+    assert xpath_fingerprint(CATEGORIES_XPATHS + TAGS_XPATHS) == "1808d9c707d703ad"
 
 
 # One page per category and tag expression of trafilatura, in its order.
