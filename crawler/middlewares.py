@@ -23,7 +23,8 @@ download a moment later (DNS rebinding), and HTTP proxies, which resolve names t
 HeadMetaRefreshMiddleware: Scrapy's MetaRefreshMiddleware, which decodes only the start of a
 page. Scrapy's looks for ``<meta http-equiv="refresh">`` in the first 4,096 characters but
 decodes the whole body to get them (``response.text``); on a 200 KB page that was about 2% of
-the crawl's main-process CPU (``make bench``), spent on text the workers decode again.
+the crawl's main-process CPU (``make bench``), spent on text the workers decode again. A page
+whose first bytes do not hold the word "refresh" at all (nearly every page) is not decoded.
 
 QuietRedirectMiddleware: Scrapy's RedirectMiddleware, without its warning at every start that
 no RefererMiddleware sets the Referer of redirects: wirecrawl turns RefererMiddleware off on
@@ -161,6 +162,11 @@ class HeadMetaRefreshMiddleware(_NoReferer, MetaRefreshMiddleware):
     def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
         if not isinstance(response, HtmlResponse) or len(response.body) <= META_REFRESH_HEAD_BYTES:
             return super().process_response(request, response)
-        head = response.replace(body=response.body[:META_REFRESH_HEAD_BYTES])
+        start = response.body[:META_REFRESH_HEAD_BYTES]
+        # In an ASCII-compatible encoding the tag's http-equiv="refresh" is these bytes, in any
+        # case; a page in UTF-16 or UTF-32 (NUL bytes) is decoded as before.
+        if b"\x00" not in start and b"refresh" not in start.lower():
+            return response
+        head = response.replace(body=start)
         result = super().process_response(request, head)
         return response if result is head else result

@@ -41,6 +41,24 @@ def test_a_large_page_without_one_is_passed_on_undecoded():
     assert page._cached_ubody is None
 
 
+def test_a_refresh_in_capitals_is_found():
+    page = response('<META HTTP-EQUIV="Refresh" CONTENT="0; URL=/irak-retour-militaires">')
+    result = middleware().process_response(page.request, page)
+    assert isinstance(result, Request)
+    assert result.url == "https://example.fr/irak-retour-militaires"
+
+
+def test_a_refresh_in_utf16_is_found():
+    # Its bytes hold no ASCII "refresh": such a page is decoded, as Scrapy decodes it.
+    html = '<html><head><meta charset="utf-16"><meta http-equiv="refresh" content="0; url=/b"></head>'
+    html += f"<body>{ARTICLE}</body></html>"
+    url = "https://example.fr/irak"
+    page = HtmlResponse(url, body=html.encode("utf-16"), request=Request(url))
+    result = middleware().process_response(page.request, page)
+    assert isinstance(result, Request)
+    assert result.url == "https://example.fr/b"
+
+
 def test_a_small_page_is_read_as_scrapy_reads_it():
     page = response('<meta http-equiv="refresh" content="0; url=https://example.fr/b">', body="<p>Bref.</p>")
     result = middleware().process_response(page.request, page)
