@@ -28,6 +28,7 @@ from w3lib.encoding import html_to_unicode
 from .cleaning import clean_body
 from .containers import drop_appended_articles, drop_social_embeds, join_split_body, paragraph_words
 from .metadata import page_metadata
+from .payloads import scripted_article_html
 from .signature import sign_words, split_known_lines
 
 _WORD = regex.compile(r"\w+")
@@ -320,6 +321,25 @@ def extract_body(tree: lxml.html.HtmlElement, url: str | None = None) -> Any:
     return trafilatura.bare_extraction(tree, url=url, include_comments=False, with_metadata=False)
 
 
+# Below this many words the page's markup is not taken for the whole article: its scripts may
+# carry the body (pipelines/payloads.py). Short news items (briefs) have more.
+SCRIPTED_BODY_BELOW_WORDS = 40
+
+
+def _too_short(document: Any) -> bool:
+    return document is None or len((document.text or "").split()) < SCRIPTED_BODY_BELOW_WORDS
+
+
+def _scripted_body(html: str, url: str | None) -> Any:
+    """The article read from the page's script payload, if it has one with more text."""
+    scripted = scripted_article_html(html)
+    tree = trafilatura.utils.load_html(scripted) if scripted else None
+    if tree is None:
+        return None
+    document = extract_body(tree, url)
+    return None if _too_short(document) else document
+
+
 def extract_article(
     html: str | bytes,
     url: str | None = None,
@@ -357,6 +377,8 @@ def extract_article(
     join_split_body(tree)
     # trafilatura works on a copy of the tree; the metadata is read from the original after.
     document = extract_body(tree, url)
+    if _too_short(document):
+        document = _scripted_body(html, url) or document
     if document is None or not (document.text or "").strip():
         raise ExtractionError("no article text found on the page")
     metadata = page_metadata(tree, url, _DATE_PARAMS)
