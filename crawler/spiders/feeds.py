@@ -276,7 +276,7 @@ class FeedsSpider(scrapy.Spider):
         problem = None
         if not isinstance(response, TextResponse):
             problem = f"not a text page ({content_type})"
-        elif not response.body.strip():
+        elif not response.body or response.body.isspace():  # no copy of a whole page, as strip() makes
             problem = f"empty page: HTTP {response.status} with no body"
         elif kind := _binary_kind(response.body):
             problem = f"not a text page: {kind} served as {content_type}"
