@@ -269,13 +269,17 @@ def _metadata_line(text: str, title_words: Sequence[set[str]], authors: Sequence
     )
 
 
-def _title_variants(title: str | None) -> list[set[str]]:
-    """The title, and its longest part when it carries " | Site" or " - Site"."""
-    if not title:
-        return []
-    parts = [p for p in regex.split(r"\s+[|\-–—:]\s+", title) if p.strip()]
-    longest = max(parts, key=len) if parts else title
-    return [set(_words(title)), set(_words(longest))]
+def _title_variants(title: str | None, headlines: Sequence[str] = ()) -> list[set[str]]:
+    """The title, and its longest part when it carries " | Site" or " - Site"; and the page's
+    headlines, which may differ from the title given to search engines."""
+    variants = []
+    for text in (title, *headlines):
+        if not text:
+            continue
+        parts = [p for p in regex.split(r"\s+[|\-–—:]\s+", text) if p.strip()]
+        longest = max(parts, key=len) if parts else text
+        variants += [set(_words(text)), set(_words(longest))]
+    return variants
 
 
 def boilerplate_blocks(
@@ -283,13 +287,15 @@ def boilerplate_blocks(
     title: str | None = None,
     authors: Sequence[str] = (),
     labels: Iterable[str] = (),
+    headlines: Sequence[str] = (),
 ) -> set[int]:
     """Indices of the ``(tag, text)`` blocks a reader would not call the article.
 
-    ``labels`` are categories and tags: a line equal to one of them is metadata.
+    ``labels`` are categories and tags: a line equal to one of them is metadata. ``headlines``:
+    the page's own headlines (its ``<h1>``), repeated lines as the title is.
     """
     n = len(blocks)
-    title_words = _title_variants(title)
+    title_words = _title_variants(title, headlines)
     label_set = {normalize(label) for label in labels if label}
     texts = [" ".join(text.split()) for _tag, text in blocks]
     sizes = [len(_WORD.findall(text)) for text in texts]
@@ -360,6 +366,7 @@ def clean_body(
     title: str | None = None,
     authors: Sequence[str] = (),
     labels: Iterable[str] = (),
+    headlines: Sequence[str] = (),
 ) -> int:
     """Remove boilerplate children from trafilatura's ``<body>`` in place; returns how many."""
     children = list(body)
@@ -368,7 +375,7 @@ def clean_body(
          else "".join(child.itertext()))
         for child in children
     ]
-    drop = boilerplate_blocks(blocks, title, authors, labels)
+    drop = boilerplate_blocks(blocks, title, authors, labels, headlines)
     if len(drop) == len(children):  # never empty a page: keep trafilatura's answer
         return 0
     for i in sorted(drop, reverse=True):

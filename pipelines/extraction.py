@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -257,6 +258,24 @@ def _publisher_names(tree: lxml.html.HtmlElement, json_ld: list[str]) -> list[st
     return names
 
 
+# A headline has a few words; a shorter <h1> is a logo or a section's name.
+HEADLINE_MIN_WORDS = 4
+_H1 = lxml.etree.XPath("//h1")
+
+
+def page_headlines(tree: lxml.html.HtmlElement, limit: int = 3) -> list[str]:
+    """The page's first ``<h1>`` headlines: the title as the reader sees it, which may differ
+    from the ``<title>`` and ``og:title`` written for search engines and social networks."""
+    headlines = []
+    for element in _H1(tree):
+        text = " ".join(element.text_content().split())
+        if len(text.split()) >= HEADLINE_MIN_WORDS:
+            headlines.append(text)
+            if len(headlines) == limit:
+                break
+    return headlines
+
+
 def _page_language(tree: lxml.html.HtmlElement) -> str | None:
     lang = tree.get("lang") or tree.get("xml:lang")
     if not lang:
@@ -286,14 +305,16 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
     return declared
 
 
-def article_text(document: Any, authors: list[str], labels: list[str], title: str | None = None) -> str:
+def article_text(
+    document: Any, authors: list[str], labels: list[str], title: str | None = None, headlines: Sequence[str] = ()
+) -> str:
     """trafilatura's body without in-container boilerplate (``pipelines/cleaning.py``), as text.
 
     The rules work on the structured body, so headings are known from paragraphs; the text is
     rendered again only when a block was removed, with trafilatura's own serializer.
     """
     body = document.body
-    if body is not None and clean_body(body, title or document.title, authors, labels):
+    if body is not None and clean_body(body, title or document.title, authors, labels, headlines):
         cleaned = xmltotxt(body, False).strip()
         if cleaned:
             return cleaned
@@ -391,7 +412,7 @@ def extract_article(
     published = iso_date(document.date)
     tags = _split_list(document.tags, ",")
     categories = _split_list(document.categories, ",")
-    text = article_text(document, authors, categories + tags, title)
+    text = article_text(document, authors, categories + tags, title, page_headlines(tree))
     text, keys, words = split_known_lines(text, site_boilerplate)
     if not text.strip():
         raise ExtractionError("nothing left but this site's known boilerplate")

@@ -2,6 +2,7 @@
 
 import json
 
+import lxml.html
 import pytest
 
 from demo.server import WEB_ROOT
@@ -13,6 +14,7 @@ from pipelines.extraction import (
     detect_language,
     extract_article,
     iso_date,
+    page_headlines,
 )
 
 STORIES = json.loads((WEB_ROOT / "stories.json").read_text(encoding="utf-8"))
@@ -194,3 +196,26 @@ def test_a_page_read_short_without_the_fallback_is_read_again_with_it(monkeypatc
     )
     extract_article(html, url="https://example.fr/a")
     assert calls.fast == [True, False]
+
+
+def test_the_headline_repeated_at_the_start_is_dropped_when_it_differs_from_the_title():
+    # The <title> and og:title are written for search engines; the <h1> the reader sees says it
+    # another way, and the theme repeats it (kicker and all) and the byline inside the body.
+    headline = "Frontière irakienne : pourquoi Bagdad rend ses soldats à Damas"
+    body = "".join(f"<p>{SEED_PARAGRAPH} ({number})</p>" for number in range(4))
+    html = (
+        "<html lang='fr'><head><title>Irak : retour de 1.905 militaires syriens après la chute d'Assad</title>"
+        "<meta property='og:title' content=\"Irak : retour de 1.905 militaires syriens après la chute d'Assad\">"
+        "<meta name='author' content='Sara Haddad'></head><body>"
+        f"<h1>{headline}</h1><div class='article-body'><p>{headline}</p><p>par Sara Haddad</p>{body}</div></body></html>"
+    )
+    article = extract_article(html, url="https://example.fr/irak/retour")
+    assert article["title"].startswith("Irak : retour de 1.905")
+    assert "pourquoi Bagdad" not in article["text"] and "par Sara" not in article["text"]
+    assert article["text"].startswith(SEED_PARAGRAPH)
+
+
+def test_a_short_h1_is_not_taken_for_a_headline():
+    # A logo or a section's name in <h1> would make the first line that names it a "title".
+    html = "<html><body><h1>Monde</h1><h1>Le Journal</h1><article><h1>Irak : le retour de 1.905 soldats</h1></article></body></html>"
+    assert page_headlines(lxml.html.fromstring(html)) == ["Irak : le retour de 1.905 soldats"]
