@@ -8,6 +8,7 @@ import pytest
 from demo.server import WEB_ROOT
 from pipelines.extraction import (
     ExtractionError,
+    PageTags,
     clean_authors,
     clean_title,
     decode_html,
@@ -218,4 +219,4 @@ def test_the_headline_repeated_at_the_start_is_dropped_when_it_differs_from_the_
 def test_a_short_h1_is_not_taken_for_a_headline():
     # A logo or a section's name in <h1> would make the first line that names it a "title".
     html = "<html><body><h1>Monde</h1><h1>Le Journal</h1><article><h1>Irak : le retour de 1.905 soldats</h1></article></body></html>"
-    assert page_headlines(lxml.html.fromstring(html)) == ["Irak : le retour de 1.905 soldats"]
+    assert page_headlines(PageTags.of(lxml.html.fromstring(html))) == ["Irak : le retour de 1.905 soldats"]
