@@ -446,9 +446,10 @@ def extract_article(
     published = iso_date(document.date)
     tags = _split_list(document.tags, ",")
     categories = _split_list(document.categories, ",")
-    text = article_text(document, authors, categories + tags, title, page_headlines(tags_of_page))
+    headlines = page_headlines(tags_of_page)
+    text = article_text(document, authors, categories + tags, title, headlines)
     # The lead (standfirst) that the theme set outside the body's container (pipelines/lead.py).
-    lead = page_lead(tree, document.description, text, title, html)
+    lead = page_lead(tree, document.description, text, title, html, headlines)
     if lead:
         text = f"{lead}\n{text}"
     text, keys, words = split_known_lines(text, site_boilerplate)

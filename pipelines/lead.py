@@ -14,6 +14,8 @@ or the element holds much more than a lead (a whole article that starts the same
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import lxml.etree
 import lxml.html
 import regex
@@ -34,6 +36,7 @@ _NOT_THE_LEAD = lxml.etree.XPath(
     " or @hidden or @aria-hidden='true']"
 )
 # The elements with a text node holding the needle (their own text or a child's tail).
+_HEADLINES_BEFORE = lxml.etree.XPath("preceding::h1")
 _HOLDING = lxml.etree.XPath("//body//text()[contains(., $needle)]/..")
 
 
@@ -46,18 +49,28 @@ def _starts_alike(words: list[str], wanted: list[str]) -> bool:
     return common > 0 and words[:common] == wanted[:common]
 
 
+def _after_the_headline(element: lxml.html.HtmlElement, headlines: Sequence[str]) -> bool:
+    """A lead stands under the headline: on a page with headlines (its <h1> of a few words),
+    text above them (a site's slogan in its banner) is not one."""
+    if not headlines:
+        return True
+    return any(" ".join(h1.text_content().split()) in headlines for h1 in _HEADLINES_BEFORE(element))
+
+
 def page_lead(
     tree: lxml.html.HtmlElement,
     description: str | None,
     text: str,
     title: str | None = None,
     html: str | None = None,
+    headlines: Sequence[str] = (),
 ) -> str | None:
     """The lead the page shows for ``description``, if ``text`` (the article so far) lacks it.
 
     A description that is the title again (some sites fill it so) gives no lead. ``html``, the
     page's source, if at hand: a page whose body never has the description's words is not
-    searched (the search costs about a millisecond)."""
+    searched (the search costs about a millisecond). ``headlines``: the page's ``<h1>``
+    headlines (``extraction.page_headlines``), which the lead must follow."""
     wanted = _words(description or "")
     if len(wanted) < PREFIX_WORDS:
         return None
@@ -84,7 +97,7 @@ def page_lead(
             if len(words) >= PREFIX_WORDS:
                 best = node
             node = node.getparent()
-        if best is None:
+        if best is None or not _after_the_headline(best, headlines):
             continue
         shown = " ".join(best.text_content().split())
         words = _words(shown)

@@ -73,3 +73,15 @@ def test_a_long_text_that_starts_the_same_way_is_not_a_lead():
     # A whole article (another copy, a print version) that opens with the description.
     long_text = LEAD + " " + " ".join(CHUNKS * 2)
     assert lead_of(page(header=f"<div class='print'>{long_text}</div>")) is None
+
+
+def test_a_slogan_above_the_headline_is_not_a_lead():
+    # A site whose description is its slogan, shown in its banner on every page.
+    slogan = "Toute l'actualité de l'Ardèche et du Vivarais, chaque jour, par la rédaction de la Dépêche."
+    html = page(description=slogan, header="").replace("<nav>", f"<div class='banner'><p>{slogan}</p></div><nav>")
+    article = extract_article(html, url="https://example.fr/irak/retour")
+    assert "Toute l'actualité" not in article["text"]
+    # The same text under the headline is the article's lead.
+    assert extract_article(page(description=slogan, header=f"<p>{slogan}</p>"), url="https://example.fr/irak/retour")[
+        "text"
+    ].startswith("Toute l'actualité")
