@@ -35,8 +35,8 @@ _NOT_THE_LEAD = lxml.etree.XPath(
     " or self::h1 or self::script or self::style or self::noscript or self::template or self::textarea"
     " or @hidden or @aria-hidden='true']"
 )
-# The elements with a text node holding the needle (their own text or a child's tail).
 _HEADLINES_BEFORE = lxml.etree.XPath("preceding::h1")
+# The elements with a text node holding the needle (their own text or a child's tail).
 _HOLDING = lxml.etree.XPath("//body//text()[contains(., $needle)]/..")
 
 
