@@ -110,6 +110,7 @@ _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # way), and it spares pages where dateparser spends seconds trying every locale.
 _DATE_PARAMS = {"extensive_search": False, "original_date": True, "outputformat": _DATE_FORMAT}
 # Compiled once: tree.xpath("...") compiles its expression again on every page.
+# This one scans the whole page: run only where its source says dateModified at all.
 _MODIFIED_MICRODATA = lxml.etree.XPath("//*[@itemprop='dateModified'][not(self::meta)]/@datetime", smart_strings=False)
 _LOCALE_META = lxml.etree.XPath("//meta[@property='og:locale']/@content", smart_strings=False)
 _JSON_LD_MODIFIED = regex.compile(r'"dateModified"\s*:\s*"([^"]{8,40})"')
@@ -236,8 +237,12 @@ class PageTags:
                 json_ld.append(element.text)
         return cls(metas, json_ld, h1s)
 
-    def meta_contents(self, properties: frozenset[str] = frozenset(), names: frozenset[str] = frozenset(),
-                      itemprops: frozenset[str] = frozenset()) -> list[str]:  # fmt: skip
+    def meta_contents(
+        self,
+        properties: frozenset[str] = frozenset(),
+        names: frozenset[str] = frozenset(),
+        itemprops: frozenset[str] = frozenset(),
+    ) -> list[str]:
         """The content of the metas whose property, name or itemprop is one of these."""
         return [
             content
@@ -262,18 +267,18 @@ def _parse_when(value: str) -> datetime | None:
 
 
 def modified_date(
-    tree: lxml.html.HtmlElement, published: str | None, source: str | None = None, tags: PageTags | None = None
+    tree: lxml.html.HtmlElement, published: str | None, source: str | None = None, page_tags: PageTags | None = None
 ) -> str | None:
     """When the page says it was last changed (meta, microdata or JSON-LD), if not before it was
     published. ``source``, the page's HTML, spares the microdata and JSON-LD searches on pages
-    that never write dateModified; ``tags``, the page's ``PageTags`` if already gathered."""
-    tags = tags or PageTags.of(tree)
-    candidates = tags.meta_contents(_MODIFIED_PROPERTIES, _MODIFIED_NAMES, _MODIFIED_ITEMPROPS)
+    that never write dateModified; ``page_tags``, the page's ``PageTags`` if already gathered."""
+    page_tags = page_tags or PageTags.of(tree)
+    candidates = page_tags.meta_contents(_MODIFIED_PROPERTIES, _MODIFIED_NAMES, _MODIFIED_ITEMPROPS)
     maybe_elsewhere = source is None or "dateModified" in source
     if maybe_elsewhere:
         candidates += _MODIFIED_MICRODATA(tree)
     if not candidates and maybe_elsewhere:
-        for script in tags.json_ld:
+        for script in page_tags.json_ld:
             candidates += _JSON_LD_MODIFIED.findall(script)
     first = _parse_when(published) if published else None
     for candidate in candidates:
@@ -286,9 +291,9 @@ def modified_date(
     return None
 
 
-def _publisher_names(tags: PageTags) -> list[str]:
-    names = tags.meta_contents(_PUBLISHER_PROPERTIES, _PUBLISHER_NAMES)
-    for script in tags.json_ld:
+def _publisher_names(page_tags: PageTags) -> list[str]:
+    names = page_tags.meta_contents(_PUBLISHER_PROPERTIES, _PUBLISHER_NAMES)
+    for script in page_tags.json_ld:
         names += _JSON_LD_PUBLISHER.findall(script)
     return names
 
@@ -297,11 +302,11 @@ def _publisher_names(tags: PageTags) -> list[str]:
 HEADLINE_MIN_WORDS = 4
 
 
-def page_headlines(tags: PageTags, limit: int = 3) -> list[str]:
+def page_headlines(page_tags: PageTags, limit: int = 3) -> list[str]:
     """The page's first ``<h1>`` headlines: the title as the reader sees it, which may differ
     from the ``<title>`` and ``og:title`` written for search engines and social networks."""
     headlines = []
-    for element in tags.h1s:
+    for element in page_tags.h1s:
         text = " ".join(element.text_content().split())
         if len(text.split()) >= HEADLINE_MIN_WORDS:
             headlines.append(text)
@@ -439,14 +444,14 @@ def extract_article(
     metadata = page_metadata(tree, url, _DATE_PARAMS)
     for field in ("title", "author", "url", "hostname", "date", "sitename", "description", "image", "categories", "tags"):
         setattr(document, field, getattr(metadata, field))
-    tags_of_page = PageTags.of(tree)  # from the mended tree: an appended article's are not this one's
-    site_names = [document.sitename or "", *_publisher_names(tags_of_page)]
+    page_tags = PageTags.of(tree)  # from the mended tree: an appended article's are not this one's
+    site_names = [document.sitename or "", *_publisher_names(page_tags)]
     authors = clean_authors(_split_list(document.author, ";"), site_names, url)
     title = clean_title(document.title, site_names, url)
     published = iso_date(document.date)
     tags = _split_list(document.tags, ",")
     categories = _split_list(document.categories, ",")
-    headlines = page_headlines(tags_of_page)
+    headlines = page_headlines(page_tags)
     text = article_text(document, authors, categories + tags, title, headlines)
     # The lead (standfirst) that the theme set outside the body's container (pipelines/lead.py).
     lead = page_lead(tree, document.description, text, title, html, headlines)
@@ -462,7 +467,7 @@ def extract_article(
         "text": text,
         "authors": authors,
         "published": published,
-        "modified": modified_date(tree, published, html, tags_of_page),
+        "modified": modified_date(tree, published, html, page_tags),
         "language": detect_language(text, declared_language),
         "description": document.description,
         "site_name": _site_name(document.sitename, url),
