@@ -219,3 +219,24 @@ def test_checkpoint_of_an_in_memory_database_does_nothing():
     db = NewsDatabase.open(":memory:")
     assert db.path is None
     db.checkpoint()
+
+
+def test_the_full_text_index_writes_a_batch_as_one_segment_in_new_and_migrated_databases(db_path, tmp_path):
+    from storage.schema import FTS_HASHSIZE, MIGRATIONS
+
+    v4 = sqlite_utils.Database(tmp_path / "v4.db")
+    for step in MIGRATIONS[:4]:
+        step(v4)
+    v4.execute("PRAGMA user_version = 4")
+    v4.conn.commit()
+    v4.close()
+    for path in (db_path, tmp_path / "v4.db"):
+        db = NewsDatabase.open(path)
+        config = dict(db.conn.execute("SELECT k, v FROM articles_fts_config"))
+        assert config["hashsize"] == FTS_HASHSIZE
+        db.add_article(article("https://a.example/1", text="Retour de 1.905 militaires syriens à Al Qaim."))
+        db.commit()
+        assert db.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH '\"Al Qaim\"'").fetchall() == [
+            (article_id_for("https://a.example/1"),)
+        ]
+        db.close()
