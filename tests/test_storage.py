@@ -22,6 +22,17 @@ def article(url, cluster_id=None, **fields):
     }
 
 
+def database_at_version(path, version):
+    """A database as wirecrawl left it at schema ``version``, to migrate."""
+    from storage.schema import MIGRATIONS
+
+    db = sqlite_utils.Database(path)
+    for step in MIGRATIONS[:version]:
+        step(db)
+    db.execute(f"PRAGMA user_version = {version}")
+    return db
+
+
 def test_new_database_has_schema_wal_and_fts(db_path, news_db):
     db = sqlite_utils.Database(db_path)
     assert {"feeds", "articles", "clusters", "crawl_runs", "errors", "dedup_signatures", "dedup_bands"} <= set(
@@ -133,14 +144,9 @@ def test_v2_dedup_index_with_day_bands_still_finds_its_copies_after_upgrade(db_p
 
     import numpy as np
 
-    from storage.schema import MIGRATIONS
-
     signature = np.random.default_rng(5).integers(0, 2**32, 128, dtype=np.uint32)
     published = "2024-12-19T10:00:00+00:00"
-    v2 = sqlite_utils.Database(db_path)
-    for step in MIGRATIONS[:2]:
-        step(v2)
-    v2.execute("PRAGMA user_version = 2")
+    v2 = database_at_version(db_path, 2)
     v2.execute("INSERT INTO dedup_layout (num_perm, bands, rows) VALUES (128, 51, 2)")
     v2.execute(
         "INSERT INTO dedup_signatures (doc, article_id, cluster_id, published, shingles, text_hash, minhash)"
@@ -164,12 +170,7 @@ def test_v2_dedup_index_with_day_bands_still_finds_its_copies_after_upgrade(db_p
 
 
 def test_a_v3_database_gets_the_modified_column_and_keeps_its_articles(db_path):
-    from storage.schema import MIGRATIONS
-
-    v3 = sqlite_utils.Database(db_path)
-    for step in MIGRATIONS[:3]:
-        step(v3)
-    v3.execute("PRAGMA user_version = 3")
+    v3 = database_at_version(db_path, 3)
     v3["clusters"].insert({"id": 7, "representative_id": 7, "title": "Al Qaim", "size": 1})
     v3["articles"].insert({"id": 7, "url": "https://a.example/1", "title": "Al Qaim", "text": "Retour des soldats.", "cluster_id": 7})
     v3.conn.commit()
@@ -222,12 +223,9 @@ def test_checkpoint_of_an_in_memory_database_does_nothing():
 
 
 def test_the_full_text_index_writes_a_batch_as_one_segment_in_new_and_migrated_databases(db_path, tmp_path):
-    from storage.schema import FTS_HASHSIZE, MIGRATIONS
+    from storage.schema import FTS_HASHSIZE
 
-    v4 = sqlite_utils.Database(tmp_path / "v4.db")
-    for step in MIGRATIONS[:4]:
-        step(v4)
-    v4.execute("PRAGMA user_version = 4")
+    v4 = database_at_version(tmp_path / "v4.db", 4)
     v4.conn.commit()
     v4.close()
     for path in (db_path, tmp_path / "v4.db"):
