@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
-from pipelines.extraction import ExtractionError, extract_article, word_count
-from pipelines.signature import remove_lines
+from pipelines.article.extraction import ExtractionError, extract_article, word_count
+from pipelines.article.signature import remove_lines
 from storage import NewsDatabase, article_id_for, site_of
 from storage.queries import summary
 

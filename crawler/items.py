@@ -15,7 +15,7 @@ class ArticleItem(scrapy.Item):
     fetched = scrapy.Field()
     content_type = scrapy.Field()
     body = scrapy.Field()  # raw bytes; removed once the worker has them
-    # Set by ExtractPipeline (pipelines/extraction.py says what each holds)
+    # Set by ExtractPipeline (pipelines/article/extraction.py says what each holds)
     title = scrapy.Field()
     text = scrapy.Field()
     authors = scrapy.Field()

@@ -1,7 +1,7 @@
 """Wire-copy clustering: the rule that puts an article in a cluster, and DedupPipeline.
 
 An article's text is signed after its site's known boilerplate lines are removed
-(``storage/site_lines.py``), with MinHash over word 3-grams (``pipelines/signature.py``).
+(``storage/site_lines.py``), with MinHash over word 3-grams (``pipelines/article/signature.py``).
 Then ``ClusterAssigner.assign`` decides, against the persistent index:
 
 1. Candidates: indexed articles the LSH index proposes (a shared band; about 9 in 10 pairs
@@ -36,7 +36,7 @@ from scrapy.exceptions import DropItem
 from storage import DedupIndex, SiteLines, article_id_for, hours_between, site_of
 
 from .database import news_database
-from .signature import Signature, sign, without_known_lines
+from .article.signature import Signature, sign, without_known_lines
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

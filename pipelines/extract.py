@@ -2,7 +2,7 @@
 
 trafilatura costs tens of milliseconds of CPU per page and holds the GIL; run in the
 reactor's process it would stall every download. The pool's workers
-(``pipelines/workers.py``) run ``pipelines.extraction.extract_article`` and send back the
+(``pipelines/workers.py``) run ``pipelines.article.extraction.extract_article`` and send back the
 text, metadata and MinHash signature, so the main process only waits.
 """
 
@@ -19,8 +19,8 @@ from scrapy.exceptions import DropItem
 from storage import site_of
 
 from .database import news_database, record_error
-from .extraction import ExtractionError, extract_article
-from .signature import sign_words
+from .article.extraction import ExtractionError, extract_article
+from .article.signature import sign_words
 from .workers import WorkerDied, WorkerPool
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ async def start_pool(workers: int, timeout: float = 0.0) -> WorkerPool:
     context = multiprocessing.get_context("forkserver")
     # datasketch too (it brings scipy, a second or more to import), or every worker would import
     # it on its first page, during the crawl.
-    context.set_forkserver_preload(["pipelines.extraction", "datasketch"])
+    context.set_forkserver_preload(["pipelines.article.extraction", "datasketch"])
     pool = WorkerPool(workers, context, initializer=_lower_priority, timeout=timeout)
     await pool.start()
     await asyncio.gather(*(pool.run(warm_up_worker, number) for number in range(workers)))

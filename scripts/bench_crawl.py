@@ -9,7 +9,7 @@ with a unique sentence added to one of its article's paragraphs, so every copy h
 text (and the copies of one page cluster together, as wire copies do). Without ``../shared``,
 the pages come from a generator of news-like markup. Then, in one run, it prints:
 
-- (a) the ceiling: ``pipelines.extraction.extract_article`` alone (the arguments the pipeline
+- (a) the ceiling: ``pipelines.article.extraction.extract_article`` alone (the arguments the pipeline
   passes) over the same pages, in a pool of as many processes as cores, in pages/s;
 - (b) ``scrapy crawl feeds`` end to end (fetch, extract, dedup, store) into a fresh database,
   as a subprocess with ``settings.demo``: pages/s (pages stored / the crawl's own elapsed time
@@ -172,7 +172,7 @@ def _pool_init(pages: list[bytes], anchors: list[int]) -> None:
 
 
 def _find_anchor_task(page: int) -> int | None:
-    from pipelines.extraction import ExtractionError, extract_article
+    from pipelines.article.extraction import ExtractionError, extract_article
 
     base = _POOL_PAGES[page]
     try:
@@ -194,7 +194,7 @@ def _find_anchor_task(page: int) -> int | None:
 
 def _extract_task(job: tuple[int, int, str]) -> tuple[int, float]:
     """The words of one page's article and the CPU seconds its extraction took."""
-    from pipelines.extraction import ExtractionError, extract_article
+    from pipelines.article.extraction import ExtractionError, extract_article
 
     page, copy, url = job
     body = build_page(_POOL_PAGES[page], _POOL_ANCHORS[page], page, copy)
@@ -207,7 +207,7 @@ def _extract_task(job: tuple[int, int, str]) -> tuple[int, float]:
 
 
 def select_pages(pages: list[bytes], workers: int) -> tuple[list[bytes], list[int]]:
-    import pipelines.extraction  # noqa: F401  (imported once, before the fork)
+    import pipelines.article.extraction  # noqa: F401  (imported once, before the fork)
 
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_pool_init, initargs=(pages, [0] * len(pages))) as pool:
@@ -219,7 +219,7 @@ def select_pages(pages: list[bytes], workers: int) -> tuple[list[bytes], list[in
 def ceiling(pages: list[bytes], anchors: list[int], plan: list[tuple[int, int, str]], workers: int) -> tuple[float, float]:
     """pages/s of extract_article alone over every served page, in ``workers`` processes, and
     the CPU seconds the extractions took (to set against the crawl's)."""
-    import pipelines.extraction  # noqa: F401  (imported once, before the fork, as the forkserver does)
+    import pipelines.article.extraction  # noqa: F401  (imported once, before the fork, as the forkserver does)
 
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_pool_init, initargs=(pages, anchors)) as pool:

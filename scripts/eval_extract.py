@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 
 def wirecrawl_text(html: str, url: str | None = None) -> str:
     """The project's extraction as the scoring tool calls it: f(html, url) -> text."""
-    from pipelines.extraction import ExtractionError, extract_article
+    from pipelines.article.extraction import ExtractionError, extract_article
 
     try:
         return extract_article(html, url=url)["text"]
@@ -76,7 +76,7 @@ def _cleaning_cost(limit: int) -> tuple[float, float]:
     import trafilatura
     from trafilatura.xml import xmltotxt
 
-    from pipelines.cleaning import clean_body
+    from pipelines.article.cleaning import clean_body
 
     lines = (CORPUS / "index.jsonl").read_text(encoding="utf-8").splitlines()
     rows = [json.loads(line) for line in lines if line.strip()][: limit or None]

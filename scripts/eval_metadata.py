@@ -157,7 +157,7 @@ def plain_values(html: str, url: str | None) -> dict:
 
 
 def wirecrawl_values(html: str, url: str | None) -> dict:
-    from pipelines.extraction import ExtractionError, extract_article
+    from pipelines.article.extraction import ExtractionError, extract_article
 
     try:
         return extract_article(html, url=url)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cleaning import boilerplate_blocks, normalize
-from pipelines.extraction import extract_article
+from pipelines.article.cleaning import boilerplate_blocks, normalize
+from pipelines.article.extraction import extract_article
 
 DEMO = Path(__file__).resolve().parent.parent / "demo" / "web"
 
@@ -287,7 +287,7 @@ def test_a_sentence_that_mentions_a_photo_agency_is_kept() -> None:
 def test_clean_body_sees_list_items_one_by_one() -> None:
     from lxml import etree
 
-    from pipelines.cleaning import clean_body
+    from pipelines.article.cleaning import clean_body
 
     body = etree.fromstring(
         "<body>" + "".join(f"<p>{text}</p>" for _tag, text in BODY_BLOCKS)

@@ -121,8 +121,8 @@ def test_dedup_refuses_a_crawl_database(tmp_path, capsys):
 
 
 def test_reclean_removes_lines_the_site_model_learned_later(tmp_path):
-    from pipelines.extraction import word_count
-    from pipelines.signature import line_keys
+    from pipelines.article.extraction import word_count
+    from pipelines.article.signature import line_keys
     from storage import NewsDatabase, article_id_for
 
     db_path = tmp_path / "news.db"

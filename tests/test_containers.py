@@ -1,9 +1,9 @@
-"""pipelines.containers: split article bodies joined, infinite-scroll articles dropped."""
+"""pipelines.article.containers: split article bodies joined, infinite-scroll articles dropped."""
 
 import trafilatura
 
-from pipelines.containers import drop_appended_articles, join_split_body
-from pipelines.extraction import extract_article
+from pipelines.article.containers import drop_appended_articles, join_split_body
+from pipelines.article.extraction import extract_article
 from tests.conftest import xpath_fingerprint
 
 CHUNKS = [

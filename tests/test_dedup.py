@@ -1,7 +1,7 @@
 import pytest
 
 from pipelines.dedup import ClusterAssigner, cluster_text
-from pipelines.signature import line_keys, sign
+from pipelines.article.signature import line_keys, sign
 from storage import NewsDatabase
 
 

@@ -107,6 +107,6 @@ def test_every_module_is_in_the_readme(readme: str) -> None:
         for path in sorted((PROJECT / folder).rglob("*.py"))
         if path.name not in ("__init__.py", "__main__.py")
     ]
-    assert "pipelines/extraction.py" in modules
+    assert "pipelines/article/extraction.py" in modules
     missing = [module for module in modules if module not in readme]
     assert not missing, f"modules not described in README.md: {missing}"

@@ -1,4 +1,4 @@
-"""pipelines.extraction: the worker-side extraction, on the demo web's pages and our own."""
+"""pipelines.article.extraction: the worker-side extraction, on the demo web's pages and our own."""
 
 import json
 
@@ -6,7 +6,7 @@ import lxml.html
 import pytest
 
 from demo.server import WEB_ROOT
-from pipelines.extraction import (
+from pipelines.article.extraction import (
     ExtractionError,
     PageTags,
     clean_authors,
@@ -153,16 +153,16 @@ class TrafilaturaCalls:
     """The real trafilatura.bare_extraction, with a note of whether each call ran its fallback."""
 
     def __init__(self, monkeypatch):
-        import pipelines.extraction
+        import pipelines.article.extraction
 
         self.fast: list[bool] = []
-        real = pipelines.extraction.trafilatura.bare_extraction
+        real = pipelines.article.extraction.trafilatura.bare_extraction
 
         def bare_extraction(*args, **kwargs):
             self.fast.append(kwargs.get("fast", False))
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(pipelines.extraction.trafilatura, "bare_extraction", bare_extraction)
+        monkeypatch.setattr(pipelines.article.extraction.trafilatura, "bare_extraction", bare_extraction)
 
 
 SEED_PARAGRAPH = (

@@ -1,9 +1,9 @@
-"""pipelines.lead: the lead (standfirst) set outside the article's container is kept, once."""
+"""pipelines.article.lead: the lead (standfirst) set outside the article's container is kept, once."""
 
 import lxml.html
 
-from pipelines.extraction import extract_article
-from pipelines.lead import page_lead
+from pipelines.article.extraction import extract_article
+from pipelines.article.lead import page_lead
 from tests.test_containers import CHUNKS
 
 TITLE = "Irak : retour de 1.905 militaires syriens après la chute d'Assad"

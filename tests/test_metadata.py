@@ -1,4 +1,4 @@
-"""pipelines.metadata: trafilatura's metadata rules, without their costliest steps."""
+"""pipelines.article.metadata: trafilatura's metadata rules, without their costliest steps."""
 
 import json
 
@@ -8,8 +8,8 @@ from trafilatura.xpaths import AUTHOR_XPATHS, CATEGORIES_XPATHS, TAGS_XPATHS
 from trafilatura.utils import load_html
 
 from demo.server import WEB_ROOT
-from pipelines.extraction import decode_html
-from pipelines.metadata import LARGE_JSON, body_author, page_catstags, page_metadata
+from pipelines.article.extraction import decode_html
+from pipelines.article.metadata import LARGE_JSON, body_author, page_catstags, page_metadata
 from tests.conftest import xpath_fingerprint
 
 FIELDS = ("title", "author", "url", "hostname", "date", "sitename", "description", "image", "categories", "tags")
@@ -105,7 +105,7 @@ def test_each_author_expression_still_runs_when_the_page_could_match_it(byline):
 
 
 def test_trafilaturas_author_expressions_are_the_ones_the_prefilter_was_written_for():
-    # If trafilatura changes them, review AUTHOR_PREFILTERS in pipelines/metadata.py, then
+    # If trafilatura changes them, review AUTHOR_PREFILTERS in pipelines/article/metadata.py, then
     # update this fingerprint.
     assert xpath_fingerprint(AUTHOR_XPATHS) == "52b3a4d1177c18bb"
 
@@ -113,7 +113,7 @@ def test_trafilaturas_author_expressions_are_the_ones_the_prefilter_was_written_
 def test_trafilaturas_category_and_tag_expressions_are_the_ones_the_prefilter_was_written_for():
     # page_catstags skips an expression when no class or id of the page could satisfy it; the
     # patterns that decide were written from these expressions. If trafilatura changes them,
-    # review CATSTAGS_XPATHS in pipelines/metadata.py, then update this fingerprint.
+    # review CATSTAGS_XPATHS in pipelines/article/metadata.py, then update this fingerprint.
     assert xpath_fingerprint(CATEGORIES_XPATHS + TAGS_XPATHS) == "1808d9c707d703ad"
 
 

@@ -1,12 +1,12 @@
-"""pipelines.payloads: an article body sent only in a Next.js page's script payload is read."""
+"""pipelines.article.payloads: an article body sent only in a Next.js page's script payload is read."""
 
 import json
 
 import pytest
 import trafilatura
 
-from pipelines.extraction import ExtractionError, extract_article
-from pipelines.payloads import scripted_article_html, server_component_texts
+from pipelines.article.extraction import ExtractionError, extract_article
+from pipelines.article.payloads import scripted_article_html, server_component_texts
 from tests.test_containers import CHUNKS
 
 BODY = (

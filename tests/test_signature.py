@@ -1,6 +1,6 @@
 import numpy as np
 
-from pipelines.signature import line_key, shingles, sign, sign_words, split_known_lines, text_hash, tokens
+from pipelines.article.signature import line_key, shingles, sign, sign_words, split_known_lines, text_hash, tokens
 
 
 def test_quotes_case_and_number_grouping_do_not_matter():

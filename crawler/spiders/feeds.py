@@ -292,7 +292,7 @@ class FeedsSpider(scrapy.Spider):
             feed_published=meta.get("feed_published"),
             fetched=utc_now(),
             content_type=_header(response, "Content-Type"),
-            body=response.body,  # decoded by the extraction worker (pipelines/extraction.py)
+            body=response.body,  # decoded by the extraction worker (pipelines/article/extraction.py)
         )
 
     def feed_failed(self, failure: Failure) -> None:

@@ -347,7 +347,7 @@ def detect_language(text: str, declared: str | None = None) -> str | None:
 def article_text(
     document: Any, authors: list[str], labels: list[str], title: str | None = None, headlines: Sequence[str] = ()
 ) -> str:
-    """trafilatura's body without in-container boilerplate (``pipelines/cleaning.py``), as text.
+    """trafilatura's body without in-container boilerplate (``pipelines/article/cleaning.py``), as text.
 
     The rules work on the structured body, so headings are known from paragraphs; the text is
     rendered again only when a block was removed, with trafilatura's own serializer.
@@ -382,7 +382,7 @@ def extract_body(tree: lxml.html.HtmlElement, url: str | None = None) -> Any:
 
 
 # Below this many words the page's markup is not taken for the whole article: its scripts may
-# carry the body (pipelines/payloads.py). Short news items (briefs) have more.
+# carry the body (pipelines/article/payloads.py). Short news items (briefs) have more.
 SCRIPTED_BODY_BELOW_WORDS = 40
 
 
@@ -430,7 +430,7 @@ def extract_article(
     if tree is None:
         raise ExtractionError("not an HTML document")
     declared_language = _page_language(tree)
-    # Before trafilatura chooses the article's container (pipelines/containers.py); the metadata
+    # Before trafilatura chooses the article's container (pipelines/article/containers.py); the metadata
     # is read from the mended page too, so an appended article's byline is not this one's.
     drop_appended_articles(tree)
     drop_social_embeds(tree)
@@ -453,7 +453,7 @@ def extract_article(
     categories = _split_list(document.categories, ",")
     headlines = page_headlines(page_tags)
     text = article_text(document, authors, categories + tags, title, headlines)
-    # The lead (standfirst) that the theme set outside the body's container (pipelines/lead.py).
+    # The lead (standfirst) that the theme set outside the body's container (pipelines/article/lead.py).
     lead = page_lead(tree, document.description, text, title, html, headlines)
     if lead:
         text = f"{lead}\n{text}"

@@ -21,7 +21,7 @@ in the same order, with three changes measured on the shared corpus:
 - The license is not read: wirecrawl does not keep it.
 
 Dates come from htmldate without its extensive search (``NEWS`` pages declare theirs in meta
-tags or JSON-LD; see ``pipelines/extraction.py``).
+tags or JSON-LD; see ``pipelines/article/extraction.py``).
 """
 
 from __future__ import annotations
