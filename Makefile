@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo eval-extract eval-dedup bench-dedup bench
+.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup bench-dedup bench
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ clean-demo:
 # Score extract_article against plain trafilatura on ../shared/corpus/extraction (skipped if absent).
 eval-extract: $(BIN)/.installed
 	$(BIN)/python scripts/eval_extract.py
+
+# Score the site templates (python -m crawler extract --db FILE -) against plain trafilatura on
+# ../shared/corpus/sites, COLD (each site's first 10 pages) and WARM (the rest) (skipped if absent).
+eval-sites: $(BIN)/.installed
+	$(BIN)/python scripts/eval_sites.py
 
 # Score python -m crawler dedup against plain MinHash LSH on ../shared/corpus/wirecopies (skipped if absent).
 eval-dedup: $(BIN)/.installed

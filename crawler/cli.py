@@ -1,6 +1,7 @@
 """``python -m crawler``: the crawl's own extraction and dedup code, outside a crawl.
 
     python -m crawler extract PAGE.html [--url URL]
+    python -m crawler extract [--db FILE] -                 (JSON lines {"path", "url"} on standard input)
     python -m crawler dedup ARTICLES.jsonl [--db FILE]      (or - for standard input)
     python -m crawler summary [--db FILE]
     python -m crawler reclean [--site SITE] [--db FILE]
@@ -20,8 +21,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
-from pipelines.article.extraction import ExtractionError, extract_article, word_count
-from pipelines.article.signature import remove_lines
+from pipelines.article.extraction import ExtractionError, TemplateOptions, extract_article, word_count
+from pipelines.article.signature import Signature, remove_lines
+from pipelines.article.templates import SiteModel
 from storage import NewsDatabase, article_id_for, site_of
 from storage.queries import summary
 
@@ -39,26 +41,110 @@ def _settings() -> Any:
     return get_project_settings()
 
 
+def _extract_options(settings: Any) -> dict[str, Any]:
+    return {
+        "num_perm": settings.getint("NEWS_DEDUP_NUM_PERM"),
+        "shingle_words": settings.getint("NEWS_DEDUP_SHINGLE_WORDS"),
+    }
+
+
+def _template_options(settings: Any) -> TemplateOptions:
+    return TemplateOptions(
+        min_pages=settings.getint("NEWS_TEMPLATE_MIN_PAGES"), check_every=settings.getint("NEWS_TEMPLATE_CHECK_EVERY")
+    )
+
+
+def _article_json(article: dict[str, Any], url: str | None) -> str:
+    article.pop("minhash")
+    article["url"] = url or article.get("canonical_url")
+    return json.dumps(article, ensure_ascii=False)
+
+
 def cmd_extract(args: argparse.Namespace, out: IO[str]) -> int:
+    if args.page == "-":
+        return _extract_batch(args, out)
+    if args.db:
+        raise UsageProblem("--db is for the batch form, python -m crawler extract --db FILE - (pages named on standard input)")
     path = Path(args.page)
     if not path.is_file():
         raise UsageProblem(f"{args.page}: no such file; give the path of a saved HTML page")
-    settings = _settings()
     try:
-        article = extract_article(
-            path.read_bytes(),
-            url=args.url,
-            num_perm=settings.getint("NEWS_DEDUP_NUM_PERM"),
-            shingle_words=settings.getint("NEWS_DEDUP_SHINGLE_WORDS"),
-        )
+        article = extract_article(path.read_bytes(), url=args.url, **_extract_options(_settings()))
     except ExtractionError as error:
         print(f"{args.page}: {error}", file=sys.stderr)
         return 1
-    article.pop("minhash")
-    article["url"] = args.url or article.get("canonical_url")
-    json.dump(article, out, ensure_ascii=False)
-    out.write("\n")
+    out.write(_article_json(article, args.url) + "\n")
     return 0
+
+
+def _extract_batch(args: argparse.Namespace, out: IO[str]) -> int:
+    """Pages named on standard input, read with and teaching the site templates of ``--db`` as
+    the crawl does (``ExtractPipeline``); with a file of its own (no crawled articles), also
+    the sites' boilerplate lines, clustered through its dedup index as ``DedupPipeline`` does."""
+    if args.url:
+        raise UsageProblem("--url is for one page; in the batch form each JSON line gives its \"url\"")
+    settings = _settings()
+    options = _extract_options(settings)
+    template_options = _template_options(settings)
+    with tempfile.TemporaryDirectory(prefix="wirecrawl-extract-") as scratch:
+        db = NewsDatabase.open(args.db or Path(scratch) / "templates.db")
+        try:
+            templates = db.site_templates()
+            site_lines = db.site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
+            # A crawl's database: its dedup index and lines belong to its articles; read only.
+            learn_lines = not db.conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone()
+            assigner = ClusterAssigner.from_settings(dedup_index_from_settings(db, settings), settings)
+            for number, row in enumerate(_read_pages(sys.stdin), start=1):
+                url = row.get("url") or None
+                site = site_of(url) if url else ""
+                model = SiteModel.from_json(templates.get(site))
+                db.begin()
+                try:
+                    article = extract_article(
+                        Path(row["path"]).read_bytes(),
+                        url=url,
+                        site_boilerplate=site_lines.known(site),
+                        site_templates=model.templates,
+                        template_options=template_options,
+                        **options,
+                    )
+                except (ExtractionError, OSError) as error:
+                    out.write(json.dumps({"url": url, "path": row["path"], "error": str(error)}, ensure_ascii=False) + "\n")
+                    out.flush()
+                    continue
+                report = article["template"]
+                model.apply(report)
+                templates.put(site, model.templates)
+                article["template"] = {"outcome": report["outcome"], "reason": report["reason"]}
+                if learn_lines:
+                    assignment = assigner.assign(
+                        article_id_for(f"wirecrawl-extract:{number}:{url}"),
+                        Signature.hashvalues_from_bytes(article["minhash"]),
+                        article["shingles"],
+                        article["text_hash"],
+                        article["published"],
+                    )
+                    site_lines.observe(site, article["line_keys"], assignment.cluster_id)
+                db.commit()
+                out.write(_article_json(article, url) + "\n")
+                out.flush()
+            db.commit()
+        finally:
+            db.close()
+    return 0
+
+
+def _read_pages(stream: IO[str]) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise UsageProblem(f"standard input, line {number}: not JSON ({error.msg})") from None
+        if not isinstance(row, dict) or not isinstance(row.get("path"), str):
+            raise UsageProblem(f"standard input, line {number}: each line needs a \"path\" (and a \"url\")")
+        yield row
 
 
 def _read_jsonl(stream: IO[str], source: str) -> Iterator[dict[str, Any]]:
@@ -160,8 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     extract = commands.add_parser("extract", help="print one page's extracted article as JSON")
-    extract.add_argument("page", help="a saved HTML page")
+    extract.add_argument("page", help="a saved HTML page, or - for JSON lines {\"path\", \"url\"} on standard input")
     extract.add_argument("--url", help="the page's URL (helps resolve links and metadata)")
+    extract.add_argument("--db", help="with -: use and update the site templates of this database (default: a temporary one)")
     extract.set_defaults(handler=cmd_extract)
 
     dedup = commands.add_parser("dedup", help="assign wire-copy clusters to JSON lines {id, text, ...}")

@@ -19,8 +19,9 @@ from scrapy.exceptions import DropItem
 from storage import site_of
 
 from .database import news_database, record_error
-from .article.extraction import ExtractionError, extract_article
+from .article.extraction import ExtractionError, TemplateOptions, extract_article
 from .article.signature import sign_words
+from .article.templates import SiteModel
 from .workers import WorkerDied, WorkerPool
 
 if TYPE_CHECKING:
@@ -94,7 +95,13 @@ class ExtractPipeline:
         self.min_words = settings.getint("NEWS_MIN_WORDS")
         self.num_perm = settings.getint("NEWS_DEDUP_NUM_PERM")
         self.shingle_words = settings.getint("NEWS_DEDUP_SHINGLE_WORDS")
-        self.site_lines = news_database(crawler).site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
+        self.db = news_database(crawler)
+        self.site_lines = self.db.site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
+        # Site templates (pipelines/article/templates.py); NEWS_TEMPLATE_MIN_PAGES = 0 turns them off.
+        self.template_options = TemplateOptions(
+            min_pages=settings.getint("NEWS_TEMPLATE_MIN_PAGES"), check_every=settings.getint("NEWS_TEMPLATE_CHECK_EVERY")
+        )
+        self.templates = self.db.site_templates() if self.template_options.min_pages > 0 else None
         self.pool: WorkerPool | None = None
 
     @classmethod
@@ -114,6 +121,18 @@ class ExtractPipeline:
             if pool.replacements:
                 logger.warning("%d extraction workers died during the crawl and were replaced", pool.replacements)
 
+    def _learn_template(self, site: str, report: dict[str, Any] | None) -> None:
+        """What the page showed of its site's templates, taken in (written with the next batch)."""
+        if self.templates is None or report is None:
+            return
+        # The site's templates as they are now, not as they were sent: its other pages may have
+        # come back from the other workers meanwhile.
+        model = SiteModel.from_json(self.templates.get(site))
+        for happened in model.apply(report):
+            self.crawler.stats.inc_value(f"wirecrawl/templates/{happened}")
+        self.templates.put(site, model.templates)
+        self.db.begin()
+
     def _drop(self, item: Any, stat: str, reason: str) -> DropItem:
         self.crawler.stats.inc_value(f"wirecrawl/extract/{stat}")
         self.crawler.stats.inc_value("wirecrawl/articles_dropped")
@@ -122,6 +141,7 @@ class ExtractPipeline:
 
     async def process_item(self, item: Any) -> Any:
         assert self.pool is not None, "ExtractPipeline used before open_spider"
+        site = site_of(item["url"])
         job = self.pool.run(
             extract_article,
             item.pop("body"),
@@ -129,7 +149,9 @@ class ExtractPipeline:
             item.get("content_type"),
             self.num_perm,
             self.shingle_words,
-            self.site_lines.known(site_of(item["url"])),
+            self.site_lines.known(site),
+            self.templates.get(site) if self.templates is not None else None,
+            self.template_options,
         )
         try:
             article = await job
@@ -143,6 +165,7 @@ class ExtractPipeline:
         except Exception as error:  # a bug or a page that breaks a library: keep crawling
             logger.exception("Extraction crashed on %s", item["url"])
             raise self._drop(item, "crashed", f"extraction crashed: {type(error).__name__}: {error}") from None
+        self._learn_template(site, article.pop("template"))
         if article.get("decoding_note"):
             # Stored all the same, read in the right encoding; the user may want to know why.
             record_error(self.crawler, "extract", item["url"], article["decoding_note"])

@@ -46,6 +46,10 @@ NEWS_DEDUP_WINDOW_HOURS = 48
 NEWS_DEDUP_CANDIDATE_THRESHOLD = 0.15
 # A line a site prints under articles of this many different stories is its boilerplate.
 NEWS_BOILERPLATE_CLUSTERS = 3
+# A site's article template read by the generic pass on this many pages is used alone (0: never).
+NEWS_TEMPLATE_MIN_PAGES = 5
+# Every n-th page a template reads is read by the generic pass too, to catch a drifting template.
+NEWS_TEMPLATE_CHECK_EVERY = 20
 # A feed that failed n runs in a row is skipped until NEWS_BACKOFF_BASE x 2^(n-1) seconds
 # after its last failure, at most NEWS_BACKOFF_MAX seconds; 0 fetches failing feeds every run.
 NEWS_BACKOFF_BASE = 600

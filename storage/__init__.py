@@ -7,6 +7,7 @@ from .database import BackgroundCheckpoints, NewsDatabase, StorageFailed, articl
 from .dedup_index import Candidate, DedupIndex
 from .schema import SCHEMA_VERSION, SchemaTooNew, ensure_schema
 from .site_lines import SiteLines
+from .site_templates import SiteTemplates
 from .times import hours_between, parse_time
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "NewsDatabase",
     "SchemaTooNew",
     "SiteLines",
+    "SiteTemplates",
     "StorageFailed",
     "article_id_for",
     "backoff_delay",

@@ -28,6 +28,7 @@ import xxhash
 from .dedup_index import DedupIndex
 from .schema import ensure_schema
 from .site_lines import BOILERPLATE_CLUSTERS, SiteLines
+from .site_templates import SiteTemplates
 
 ARTICLE_COLUMNS = (
     "id", "url", "fetched_url", "feed_url", "site", "site_name", "title", "text", "description",
@@ -178,6 +179,7 @@ class NewsDatabase:
         # where this connection may not be used.
         self.path = self._file_path()
         self._site_lines: SiteLines | None = None
+        self._site_templates: SiteTemplates | None = None
         self.db = sqlite_utils.Database(conn)
         ensure_schema(self.db)
         if isinstance(conn, _GuardedConnection):
@@ -228,6 +230,9 @@ class NewsDatabase:
             self.conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
+        templates = self._site_templates
+        if templates is not None and templates.dirty and self.conn.in_transaction and self.failure is None:
+            templates.write()
         if self.conn.in_transaction:
             if self.failure is not None:  # never commit what followed a failed statement
                 self.rollback()
@@ -287,6 +292,12 @@ class NewsDatabase:
         if getattr(self, "_site_lines", None) is None or self._site_lines.threshold != threshold:
             self._site_lines = SiteLines(self.conn, threshold)
         return self._site_lines
+
+    def site_templates(self) -> SiteTemplates:
+        """Each site's learned article templates; one instance per database, one cache."""
+        if self._site_templates is None:
+            self._site_templates = SiteTemplates(self.conn)
+        return self._site_templates
 
     # --- feeds ---
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -175,12 +175,23 @@ def _fts_hashsize_v5(db: sqlite_utils.Database) -> None:
     db.execute(f"INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', {FTS_HASHSIZE})")
 
 
+def _site_templates_v6(db: sqlite_utils.Database) -> None:
+    """Each site's learned article templates (issue 14), as JSON: see pipelines/article/templates.py."""
+    db["site_templates"].create(
+        {"site": str, "templates": str, "pages": int, "hits": int, "updated": str},
+        pk="site",
+        not_null={"templates"},
+        defaults={"pages": 0, "hits": 0},
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_v1,
     _feed_backoff_v2,
     _dedup_periods_v3,
     _article_modified_v4,
     _fts_hashsize_v5,
+    _site_templates_v6,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

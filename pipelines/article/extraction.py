@@ -27,12 +27,16 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
-from .cleaning import clean_body
+from .blocks import words as template_words
+from .cleaning import boilerplate_blocks, clean_body
 from .containers import drop_appended_articles, drop_social_embeds, join_split_body, paragraph_words
 from .lead import page_lead
 from .metadata import page_metadata
 from .payloads import scripted_article_html
 from .signature import sign_words, split_known_lines
+from .templates import (
+    DRIFT_OVERLAP, distinctive, locate, misfit_reason, observe, overlap, page_paragraph_words, template_blocks,
+)  # fmt: skip
 
 _WORD = regex.compile(r"\w+")
 # Below this confidence the text's detected language yields to the page's own <html lang>.
@@ -400,6 +404,15 @@ def _scripted_body(html: str, url: str | None) -> Any:
     return None if _too_short(document) else document
 
 
+@dataclass
+class TemplateOptions:
+    """How ``extract_article`` uses a site's templates (``templates.py``): ``min_pages`` pages
+    confirm one; every ``check_every``-th page a template reads is read by the generic pass too."""
+
+    min_pages: int = 5
+    check_every: int = 20
+
+
 def extract_article(
     html: str | bytes,
     url: str | None = None,
@@ -407,15 +420,24 @@ def extract_article(
     num_perm: int = 128,
     shingle_words: int = 3,
     site_boilerplate: frozenset[int] = frozenset(),
+    site_templates: list[dict[str, Any]] | None = None,
+    template_options: TemplateOptions | None = None,
 ) -> dict[str, Any]:
     """Extract one article, remove its site's known boilerplate lines, and sign it for dedup.
 
     Returns a dict with ``title, text, authors, published, modified, language, description,
     site_name, tags, categories, canonical_url, image, words, text_hash, shingles, minhash,
-    cpu_seconds, line_keys, decoding_note`` (``line_keys``: the keys of the text's lines before
-    the site's boilerplate was removed, for the site model to learn from; ``decoding_note``: why
-    the page was not read in the encoding it declared, or None). Raises ``ExtractionError`` with
-    a reason when the page holds no article text.
+    cpu_seconds, line_keys, decoding_note, template`` (``line_keys``: the keys of the text's lines
+    before the site's boilerplate was removed, for the site model to learn from;
+    ``decoding_note``: why the page was not read in the encoding it declared, or None). Raises
+    ``ExtractionError`` with a reason when the page holds no article text.
+
+    ``site_templates``, the site's templates as ``SiteModel`` keeps them (None: the page is read
+    on its own, as ``python -m crawler extract PAGE.html`` does): a page that fits a confirmed
+    one is read from it alone; any other is read by the generic pass and observed, so the site's
+    model learns from it. ``template`` then reports what happened, for ``SiteModel`` to record:
+    ``{"outcome": "hit" | "checked" | "misfit" | "drift" | "generic", "index", "reason",
+    "observation"}``; it is None without ``site_templates``.
 
     >>> article = extract_article(open("page.html", "rb").read(), url="https://example.com/a")
     >>> article["title"], article["words"]
@@ -435,26 +457,20 @@ def extract_article(
     drop_appended_articles(tree)
     drop_social_embeds(tree)
     join_split_body(tree)
-    # trafilatura works on a copy of the tree; the metadata is read from the original after.
-    document = extract_body(tree, url)
-    if _too_short(document):
-        document = _scripted_body(html, url) or document
-    if document is None or not (document.text or "").strip():
-        raise ExtractionError("no article text found on the page")
-    metadata = page_metadata(tree, url, _DATE_PARAMS)
-    for field in ("title", "author", "url", "hostname", "date", "sitename", "description", "image", "categories", "tags"):
-        setattr(document, field, getattr(metadata, field))
     page_tags = PageTags.of(tree)  # from the mended tree: an appended article's are not this one's
-    site_names = [document.sitename or "", *_publisher_names(page_tags)]
-    authors = clean_authors(_split_list(document.author, ";"), site_names, url)
-    title = clean_title(document.title, site_names, url)
-    published = iso_date(document.date)
-    tags = _split_list(document.tags, ",")
-    categories = _split_list(document.categories, ",")
-    headlines = page_headlines(page_tags)
-    text = article_text(document, authors, categories + tags, title, headlines)
+    report = None
+    found = None
+    if site_templates:
+        found, report = templated_fields(tree, page_tags, html, url, site_templates, template_options or TemplateOptions())
+    if found is None:
+        found = generic_fields(tree, page_tags, html, url)
+        if site_templates is not None:
+            report = report or {"outcome": "generic", "index": None, "reason": None}
+            observed = observe(tree, found["text"], page_paragraph_words(tree))
+            report["observation"] = observed.to_dict() if observed else None
+    text = found["text"]
     # The lead (standfirst) that the theme set outside the body's container (pipelines/article/lead.py).
-    lead = page_lead(tree, document.description, text, title, html, headlines)
+    lead = page_lead(tree, found["description"], text, found["title"], html, found["headlines"])
     if lead:
         text = f"{lead}\n{text}"
     text, keys, words = split_known_lines(text, site_boilerplate)
@@ -462,24 +478,110 @@ def extract_article(
         raise ExtractionError("nothing left but this site's known boilerplate")
     text = text.strip()  # only blank space at the ends: the tokens stay the same
     signature = sign_words(words, num_perm=num_perm, shingle_words=shingle_words)
+    published = found["published"]
     return {
-        "title": title,
+        "title": found["title"],
         "text": text,
-        "authors": authors,
+        "authors": found["authors"],
         "published": published,
         "modified": modified_date(tree, published, html, page_tags),
         "language": detect_language(text, declared_language),
-        "description": document.description,
-        "site_name": _site_name(document.sitename, url),
-        "tags": tags,
-        "categories": categories,
-        "canonical_url": document.url,
-        "image": document.image,
+        "description": found["description"],
+        "site_name": _site_name(found["sitename"], url),
+        "tags": found["tags"],
+        "categories": found["categories"],
+        "canonical_url": found["url"],
+        "image": found["image"],
         "words": word_count(text),
         "text_hash": signature.text_hash,
         "shingles": signature.shingles,
         "minhash": signature.to_bytes(),
         "line_keys": keys,
         "decoding_note": decoding_note,
+        "template": report,
         "cpu_seconds": time.process_time() - started,
     }
+
+
+def _page_fields(tree: lxml.html.HtmlElement, page_tags: PageTags, url: str | None) -> dict[str, Any]:
+    """The page's metadata, cleaned: title, authors, dates, labels, names (no text yet)."""
+    metadata = page_metadata(tree, url, _DATE_PARAMS)
+    site_names = [metadata.sitename or "", *_publisher_names(page_tags)]
+    return {
+        "title": clean_title(metadata.title, site_names, url),
+        "authors": clean_authors(_split_list(metadata.author, ";"), site_names, url),
+        "published": iso_date(metadata.date),
+        "tags": _split_list(metadata.tags, ","),
+        "categories": _split_list(metadata.categories, ","),
+        "headlines": page_headlines(page_tags),
+        "description": metadata.description,
+        "sitename": metadata.sitename,
+        "url": metadata.url,
+        "image": metadata.image,
+    }
+
+
+def generic_fields(tree: lxml.html.HtmlElement, page_tags: PageTags, html: str, url: str | None) -> dict[str, Any]:
+    """The generic pass: trafilatura finds the article, the first-page rules clean it."""
+    # trafilatura works on a copy of the tree; the metadata is read from the original after.
+    document = extract_body(tree, url)
+    if _too_short(document):
+        document = _scripted_body(html, url) or document
+    if document is None or not (document.text or "").strip():
+        raise ExtractionError("no article text found on the page")
+    found = _page_fields(tree, page_tags, url)
+    document.title = found["title"]
+    found["text"] = article_text(
+        document, found["authors"], found["categories"] + found["tags"], found["title"], found["headlines"]
+    )
+    return found
+
+
+def templated_fields(
+    tree: lxml.html.HtmlElement,
+    page_tags: PageTags,
+    html: str,
+    url: str | None,
+    site_templates: list[dict[str, Any]],
+    options: TemplateOptions,
+) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The page read by the first of the site's confirmed templates that finds its container,
+    and the report for ``SiteModel.record``; no fields when the page is a misfit, the generic
+    pass's when a check found the template drifted."""
+    report: dict[str, Any] = {"outcome": "misfit", "index": None, "reason": "no template finds its container"}
+    for index, template in enumerate(site_templates):
+        if template["pages"] < options.min_pages or not distinctive(template["chain"]):
+            continue
+        containers = locate(tree, template)
+        if not containers:
+            continue
+        report["index"] = index
+        if len(containers) > 1:
+            report["reason"] = f"{len(containers)} containers"
+            return None, report
+        if any("LiveBlogPosting" in script for script in page_tags.json_ld):
+            report["reason"] = "live blog"
+            return None, report
+        found = _page_fields(tree, page_tags, url)
+        blocks = template_blocks(containers[0], template)
+        labels = found["categories"] + found["tags"]
+        drop = boilerplate_blocks([(block.kind, block.text) for block in blocks], found["title"],
+                                  found["authors"], labels, found["headlines"])
+        text = "\n".join(block.text for number, block in enumerate(blocks) if number not in drop)
+        reason = misfit_reason(template, len(template_words(text)), page_paragraph_words(tree)) if text else "no text"
+        if reason:
+            report["reason"] = reason
+            return None, report
+        found["text"] = text
+        report.update(outcome="hit", reason=None)
+        if options.check_every and (template["hits"] + 1) % options.check_every == 0:
+            generic = generic_fields(tree, page_tags, html, url)
+            agreement = min(overlap(text, generic["text"]), overlap(generic["text"], text))
+            report["outcome"] = "checked" if agreement >= DRIFT_OVERLAP else "drift"
+            observed = observe(tree, generic["text"], page_paragraph_words(tree))
+            report["observation"] = observed.to_dict() if observed else None
+            if report["outcome"] == "drift":
+                report["reason"] = f"the generic pass kept other text (overlap {agreement:.2f})"
+                return generic, report
+        return found, report
+    return None, report
