@@ -50,12 +50,15 @@ class Block:
 
 
 def element_tokens(element: lxml.html.HtmlElement) -> list[str]:
-    """The element's tag, id and classes, with numbers made alike: ``div#post-0.entry``."""
+    """The element's id and classes, with numbers made alike: ``[".entry", "#post-0"]``."""
+    classes = element.get("class")
+    identifier = element.get("id")
+    if not classes and not identifier:
+        return []
     tokens = []
-    for value in ((element.get("class") or "").split()):
+    for value in ((classes or "").split()):
         if len(value) <= _MAX_TOKEN:
             tokens.append("." + _DIGITS.sub("0", value.lower()))
-    identifier = element.get("id")
     if identifier and len(identifier) <= _MAX_TOKEN:
         tokens.append("#" + _DIGITS.sub("0", identifier.lower()))
     return sorted(set(tokens))

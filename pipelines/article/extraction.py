@@ -24,6 +24,7 @@ import lxml.html
 import regex
 import trafilatura
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from trafilatura.json_metadata import normalize_authors
 from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
@@ -35,7 +36,7 @@ from .metadata import page_metadata
 from .payloads import scripted_article_html
 from .signature import sign_words, split_known_lines
 from .templates import (
-    DRIFT_OVERLAP, distinctive, locate, misfit_reason, observe, overlap, page_paragraph_words, template_blocks,
+    DRIFT_OVERLAP, distinctive, locate, main_container, misfit_reason, read_byline, template_byline, observe, overlap, page_paragraph_words, template_blocks,
 )  # fmt: skip
 
 _WORD = regex.compile(r"\w+")
@@ -466,7 +467,7 @@ def extract_article(
         found = generic_fields(tree, page_tags, html, url)
         if site_templates is not None:
             report = report or {"outcome": "generic", "index": None, "reason": None}
-            observed = observe(tree, found["text"], page_paragraph_words(tree))
+            observed = observe(tree, found["text"], page_paragraph_words(tree), found["authors"])
             report["observation"] = observed.to_dict() if observed else None
     text = found["text"]
     # The lead (standfirst) that the theme set outside the body's container (pipelines/article/lead.py).
@@ -503,9 +504,42 @@ def extract_article(
     }
 
 
-def _page_fields(tree: lxml.html.HtmlElement, page_tags: PageTags, url: str | None) -> dict[str, Any]:
-    """The page's metadata, cleaned: title, authors, dates, labels, names (no text yet)."""
-    metadata = page_metadata(tree, url, _DATE_PARAMS)
+_PUBLISHED_PROPERTIES = frozenset(("article:published_time", "og:published_time", "article:published"))
+_PUBLISHED_NAMES = frozenset(("pubdate", "publishdate", "publish-date", "date", "dc.date.issued", "dcterms.created"))
+_PUBLISHED_ITEMPROPS = frozenset(("datePublished",))
+_JSON_LD_PUBLISHED = regex.compile(r'"datePublished"\s*:\s*"([^"]{8,40})"')
+
+
+def meta_published(page_tags: PageTags) -> str | None:
+    """The publication time the page's metas or JSON-LD state, in htmldate's format; None if none."""
+    candidates = page_tags.meta_contents(_PUBLISHED_PROPERTIES, _PUBLISHED_NAMES, _PUBLISHED_ITEMPROPS)
+    for script in page_tags.json_ld:
+        candidates += _JSON_LD_PUBLISHED.findall(script)
+    for candidate in candidates:
+        when = _parse_when(candidate)
+        if when is not None and 1990 <= when.year <= 2100:
+            return when.strftime(_DATE_FORMAT) if (when.hour, when.minute, when.second) != (0, 0, 0) or when.tzinfo \
+                else when.strftime("%Y-%m-%d")
+    return None
+
+
+def _page_fields(
+    tree: lxml.html.HtmlElement, page_tags: PageTags, url: str | None, template: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The page's metadata, cleaned: title, authors, dates, labels, names (no text yet). A
+    template's page skips what its pages showed to be useless or already stated."""
+    if template is None:
+        metadata = page_metadata(tree, url, _DATE_PARAMS)
+    else:
+        had_authors, pages = template.get("authors", [1, 1])
+        byline = template_byline(template)
+        metadata = page_metadata(
+            tree, url, _DATE_PARAMS, search_body_author=not byline and had_authors > 0.2 * pages,
+            date=meta_published(page_tags),
+        )  # fmt: skip
+        if byline and not metadata.author:
+            shown = read_byline(tree, byline)
+            metadata.author = normalize_authors(None, shown) if shown else None
     site_names = [metadata.sitename or "", *_publisher_names(page_tags)]
     return {
         "title": clean_title(metadata.title, site_names, url),
@@ -548,22 +582,24 @@ def templated_fields(
     """The page read by the first of the site's confirmed templates that finds its container,
     and the report for ``SiteModel.record``; no fields when the page is a misfit, the generic
     pass's when a check found the template drifted."""
-    report: dict[str, Any] = {"outcome": "misfit", "index": None, "reason": "no template finds its container"}
+    report: dict[str, Any] = {"outcome": "generic", "index": None, "reason": None}
     for index, template in enumerate(site_templates):
         if template["pages"] < options.min_pages or not distinctive(template["chain"]):
             continue
+        report.update(outcome="misfit", reason="no template finds its container")
         containers = locate(tree, template)
         if not containers:
             continue
         report["index"] = index
-        if len(containers) > 1:
+        container = main_container(containers)
+        if container is None:
             report["reason"] = f"{len(containers)} containers"
             return None, report
         if any("LiveBlogPosting" in script for script in page_tags.json_ld):
             report["reason"] = "live blog"
             return None, report
-        found = _page_fields(tree, page_tags, url)
-        blocks = template_blocks(containers[0], template)
+        found = _page_fields(tree, page_tags, url, template)
+        blocks = template_blocks(container, template)
         labels = found["categories"] + found["tags"]
         drop = boilerplate_blocks([(block.kind, block.text) for block in blocks], found["title"],
                                   found["authors"], labels, found["headlines"])
@@ -578,7 +614,7 @@ def templated_fields(
             generic = generic_fields(tree, page_tags, html, url)
             agreement = min(overlap(text, generic["text"]), overlap(generic["text"], text))
             report["outcome"] = "checked" if agreement >= DRIFT_OVERLAP else "drift"
-            observed = observe(tree, generic["text"], page_paragraph_words(tree))
+            observed = observe(tree, generic["text"], page_paragraph_words(tree), generic["authors"])
             report["observation"] = observed.to_dict() if observed else None
             if report["outcome"] == "drift":
                 report["reason"] = f"the generic pass kept other text (overlap {agreement:.2f})"

@@ -231,8 +231,18 @@ def page_catstags(tree: HtmlElement, attributes: PageAttributes | None = None) -
     return found["category"], found["tag"]
 
 
-def page_metadata(tree: HtmlElement, url: str | None = None, date_params: dict[str, Any] | None = None) -> Document:
-    """The page's metadata as a trafilatura ``Document`` (text fields empty)."""
+def page_metadata(
+    tree: HtmlElement,
+    url: str | None = None,
+    date_params: dict[str, Any] | None = None,
+    search_body_author: bool = True,
+    date: str | None = None,
+) -> Document:
+    """The page's metadata as a trafilatura ``Document`` (text fields empty).
+
+    A site template (``templates.py``) may spare the two costliest steps: the search of the
+    page's body for a byline (``search_body_author=False``, where its pages never had one) and
+    htmldate's search (``date``, the publication date the page's metas already gave)."""
     attributes = PageAttributes(tree)
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
@@ -240,13 +250,13 @@ def page_metadata(tree: HtmlElement, url: str | None = None, date_params: dict[s
     metadata = json_ld_metadata(tree, metadata)
     if not metadata.title:
         metadata.title = extract_title(tree)
-    if not metadata.author:
+    if not metadata.author and search_body_author:
         metadata.author = body_author(tree, attributes=attributes)
     if not metadata.url:
         metadata.url = extract_url(tree, url)
     if metadata.url:
         metadata.hostname = extract_domain(metadata.url, fast=True)
-    metadata.date = find_date(tree, url=metadata.url, **(date_params or {}))
+    metadata.date = date or find_date(tree, url=metadata.url, **(date_params or {}))
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:

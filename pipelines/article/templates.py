@@ -31,6 +31,7 @@ process with its page and are stored as JSON (``storage/site_templates.py``).
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,8 +40,10 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from .blocks import Block, element_tokens, text_blocks, words
+from .blocks import BLOCK_TAGS, Block, element_tokens, text_blocks, words
 
+# Elements whose own text the container search weighs.
+LEAF_TAGS = tuple(BLOCK_TAGS) + ("div", "td", "section", "article", "span", "font")
 # Ancestors above the container that a template names.
 CHAIN_DEPTH = 4
 # Share of the kept text's words that the container must hold.
@@ -57,6 +60,10 @@ MISFIT_PARAGRAPH_SHARE = 0.5
 MISFIT_WORDS_FACTOR = 4.0
 # The template's text and the generic pass's, compared on a check: below this overlap, drift.
 DRIFT_OVERLAP = 0.6
+# A byline is a short element.
+BYLINE_MAX_CHARS = 120
+# Of several elements of the template's shape, the article's holds this share of their text.
+MAIN_CONTAINER_SHARE = 0.8
 TEMPLATES_PER_SITE = 4
 MAX_BLOCK_KEYS = 300
 RECENT = 20  # recent word counts and paragraph shares kept per template
@@ -82,35 +89,17 @@ def overlap(text: str, other: str) -> float:
 
 
 def _chain(container: lxml.html.HtmlElement) -> list[list[Any]]:
+    """The container's shape and its ancestors', up to CHAIN_DEPTH; a chain that reaches the
+    page's <body> ends with ``["body", []]``, so it names one place even without classes."""
     chain = []
     element: lxml.html.HtmlElement | None = container
-    while element is not None and len(chain) < CHAIN_DEPTH and element.tag not in ("body", "html"):
+    while element is not None and len(chain) < CHAIN_DEPTH:
+        if element.tag in ("body", "html"):
+            chain.append(["body", []])
+            break
         chain.append([str(element.tag), element_tokens(element)])
         element = element.getparent()
     return chain
-
-
-def find_container(blocks: list[Block], kept: list[bool]) -> lxml.html.HtmlElement | None:
-    """The deepest element holding CONTAINER_SHARE of the kept blocks' words."""
-    weight: dict[lxml.html.HtmlElement, int] = {}
-    depth: dict[lxml.html.HtmlElement, int] = {}
-    total = 0
-    for block, keep in zip(blocks, kept):
-        if not keep:
-            continue
-        size = len(block.text.split()) or 1
-        total += size
-        chain = [block.element, *block.element.iterancestors()]
-        for level, element in enumerate(reversed(chain)):
-            weight[element] = weight.get(element, 0) + size
-            depth[element] = level
-    if not total:
-        return None
-    holding = [element for element, size in weight.items() if size >= CONTAINER_SHARE * total]
-    deepest = max(holding, key=lambda element: depth[element])
-    if deepest.tag in ("p", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre"):
-        deepest = deepest.getparent() if deepest.getparent() is not None else deepest
-    return deepest
 
 
 @dataclass
@@ -121,21 +110,51 @@ class Observation:
     blocks: dict[str, bool]  # block key -> kept (a key kept on a page once counts as kept)
     words: int
     paragraph_share: float
+    authors: bool  # the generic pass found a byline
+    byline: str | None = None  # where the page shows it (byline_shape)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"chain": self.chain, "blocks": self.blocks, "words": self.words, "paragraph_share": self.paragraph_share}
+        return {
+            "chain": self.chain, "blocks": self.blocks, "words": self.words,
+            "paragraph_share": self.paragraph_share, "authors": self.authors, "byline": self.byline,
+        }  # fmt: skip
 
 
-def observe(body: lxml.html.HtmlElement, text: str, paragraph_words: int) -> Observation | None:
+def _leaf_blocks(tree: lxml.html.HtmlElement) -> Iterable[tuple[lxml.html.HtmlElement, str]]:
+    """Every element's own text, cheaply: a block element's whole text, a container's loose text."""
+    for element in tree.iter(*LEAF_TAGS):
+        if element.tag in BLOCK_TAGS:
+            text = element.text_content()
+        else:
+            text = (element.text or "") + "".join(child.tail or "" for child in element)
+        if text.strip():
+            yield element, text
+
+
+def observe(
+    tree: lxml.html.HtmlElement, text: str, paragraph_words: int, authors: Sequence[str] = ()
+) -> Observation | None:
     """The template of a page the generic pass read as ``text``; None if no one element holds it."""
     text_pairs = _bigrams(words(text))
-    blocks = list(text_blocks(body))
-    kept = []
-    for block in blocks:
-        pairs = _bigrams(words(block.text))
-        kept.append(bool(pairs) and len(pairs & text_pairs) >= 0.6 * len(pairs))
-    container = find_container(blocks, kept)
-    if container is None or container.tag in ("body", "html"):
+    weight: dict[lxml.html.HtmlElement, int] = {}
+    depth: dict[lxml.html.HtmlElement, int] = {}
+    total = 0
+    for element, own_text in _leaf_blocks(tree):
+        tokens = words(own_text)
+        pairs = _bigrams(tokens)
+        if not pairs or len(pairs & text_pairs) < 0.6 * len(pairs):
+            continue
+        total += len(tokens)
+        chain = [element, *element.iterancestors()]
+        for level, ancestor in enumerate(reversed(chain)):
+            weight[ancestor] = weight.get(ancestor, 0) + len(tokens)
+            depth[ancestor] = level
+    if not total:
+        return None
+    container = max((e for e, size in weight.items() if size >= CONTAINER_SHARE * total), key=lambda e: depth[e])
+    if container.tag in BLOCK_TAGS and container.getparent() is not None:
+        container = container.getparent()
+    if container.tag in ("body", "html"):
         return None
     inside: dict[str, bool] = {}
     for block in text_blocks(container):
@@ -144,7 +163,50 @@ def observe(body: lxml.html.HtmlElement, text: str, paragraph_words: int) -> Obs
         inside[block.key] = inside.get(block.key, False) or keep
     count = len(words(text))
     share = min(1.0, count / paragraph_words) if paragraph_words else 1.0
-    return Observation(_chain(container), inside, count, round(share, 3))
+    return Observation(_chain(container), inside, count, round(share, 3), bool(authors), byline_shape(tree, authors))
+
+
+def byline_shape(tree: lxml.html.HtmlElement, authors: Sequence[str]) -> str | None:
+    """Where the page shows its first author's name: the shape (tag, classes, id) of the
+    nearest element around it that has a class or id, and its parent's, as one string."""
+    name = " ".join(authors[0].split()).casefold() if authors else ""
+    if len(name) < 3:
+        return None
+    first = name.split()[0]
+    for element in tree.iter():
+        if not isinstance(element.tag, str) or element.tag in ("script", "style", "title", "head", "meta"):
+            continue
+        if element.text and first in element.text.casefold():
+            shown = " ".join(element.text_content().split()).casefold()
+            if name not in shown or len(shown) > BYLINE_MAX_CHARS:
+                continue
+            node = element
+            for _ in range(2):
+                parent = node.getparent()
+                if element_tokens(node) or parent is None or len(parent.text_content()) > BYLINE_MAX_CHARS:
+                    break
+                node = parent
+            parent = node.getparent()
+            shapes = [[str(node.tag), element_tokens(node)], [str(parent.tag), element_tokens(parent)] if parent is not None else None]
+            return json.dumps(shapes)
+    return None
+
+
+def read_byline(tree: lxml.html.HtmlElement, shape: str) -> str | None:
+    """The text of the first element of the learned byline shape, or None."""
+    (tag, tokens), parent_shape = json.loads(shape)
+    wanted = set(tokens)
+    for element in tree.iter(tag):
+        if wanted and not wanted <= set(element_tokens(element)):
+            continue
+        parent = element.getparent()
+        if parent_shape and (parent is None or parent.tag != parent_shape[0]
+                             or not set(parent_shape[1]) <= set(element_tokens(parent))):
+            continue
+        text = " ".join(element.text_content().split())
+        if 2 < len(text) <= BYLINE_MAX_CHARS:
+            return text
+    return None
 
 
 def _chain_agrees(template_chain: list[list[Any]], chain: list[list[Any]]) -> bool:
@@ -158,8 +220,9 @@ def _chain_agrees(template_chain: list[list[Any]], chain: list[list[Any]]) -> bo
 
 
 def distinctive(chain: list[list[Any]]) -> bool:
-    """A chain of bare <div>s would fit any page: a template needs a class or an id somewhere."""
-    return any(tokens for _tag, tokens in chain)
+    """A chain of bare <div>s would fit any page: a template needs a class or an id somewhere,
+    or a path from the page's <body>."""
+    return chain[-1][0] == "body" or any(tokens for _tag, tokens in chain)
 
 
 @dataclass
@@ -185,7 +248,8 @@ class SiteModel:
                 ]
                 break
         else:
-            template = {"chain": chain, "pages": 0, "hits": 0, "misfits": 0, "blocks": {}, "words": [], "shares": []}
+            template = {"chain": chain, "pages": 0, "hits": 0, "misfits": 0, "blocks": {}, "words": [], "shares": [],
+                        "authors": [0, 0]}  # fmt: skip
             self.templates.append(template)
         outcome = "relearned" if template.get("drifted") else ("new" if not template["pages"] else "learned")
         template.pop("drifted", None)
@@ -197,6 +261,11 @@ class SiteModel:
             seen_kept[1] += 1
         if len(counts) > MAX_BLOCK_KEYS:  # keep the kinds seen most often
             template["blocks"] = dict(sorted(counts.items(), key=lambda kv: -kv[1][1])[:MAX_BLOCK_KEYS])
+        had_authors, pages = template.setdefault("authors", [0, 0])
+        template["authors"] = [had_authors + int(observation.get("authors", False)), pages + 1]
+        if observation.get("byline"):
+            bylines = template.setdefault("bylines", {})
+            bylines[observation["byline"]] = bylines.get(observation["byline"], 0) + 1
         template["words"] = [*template["words"], observation["words"]][-RECENT:]
         template["shares"] = [*template["shares"], observation["paragraph_share"]][-RECENT:]
         self._prune()
@@ -230,13 +299,15 @@ class SiteModel:
         elif outcome == "misfit":
             template["misfits"] += 1
         elif outcome == "drift":
-            template.update(pages=0, blocks={}, words=[], shares=[], drifted=True)
+            template.update(pages=0, blocks={}, words=[], shares=[], authors=[0, 0], bylines={}, drifted=True)
 
 
 def _matches(element: lxml.html.HtmlElement, chain: list[list[Any]]) -> bool:
     node: lxml.html.HtmlElement | None = element
     for tag, tokens in chain:
-        if node is None or node.tag != tag or not set(tokens) <= set(element_tokens(node)):
+        if tag == "body" and node is not None and node.tag in ("body", "html"):
+            return True
+        if node is None or node.tag != tag or (tokens and not set(tokens) <= set(element_tokens(node))):
             return False
         node = node.getparent()
     return True
@@ -254,6 +325,25 @@ def locate(tree: lxml.html.HtmlElement, template: dict[str, Any]) -> list[lxml.h
         if _matches(element, chain) and not any(parent in found for parent in element.iterancestors()):
             found.append(element)
     return found
+
+
+def template_byline(template: dict[str, Any]) -> str | None:
+    """The byline shape most of the template's pages with an author showed, if any."""
+    bylines = template.get("bylines") or {}
+    if not bylines:
+        return None
+    shape, count = max(bylines.items(), key=lambda kv: kv[1])
+    return shape if count >= 0.5 * template.get("authors", [0, 0])[0] else None
+
+
+def main_container(containers: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement | None:
+    """Of several elements the chain names (a post and its comments in one shape), the one
+    holding MAIN_CONTAINER_SHARE of their text; None when no one does (a list of teasers)."""
+    if len(containers) == 1:
+        return containers[0]
+    sizes = [len(element.text_content()) for element in containers]
+    largest = max(range(len(containers)), key=sizes.__getitem__)
+    return containers[largest] if sizes[largest] >= MAIN_CONTAINER_SHARE * sum(sizes) else None
 
 
 def template_blocks(container: lxml.html.HtmlElement, template: dict[str, Any]) -> list[Block]:
