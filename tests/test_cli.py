@@ -146,3 +146,61 @@ def test_reclean_removes_lines_the_site_model_learned_later(tmp_path):
     assert stored == "\n".join(seed_body()[:2])
     assert words == word_count(stored)
     assert found == 0  # the full-text index followed
+
+
+def _site_pages(tmp_path, numbers, layout="classic"):
+    from tests.site_pages import page
+
+    lines = []
+    for number in numbers:
+        path = tmp_path / f"page-{number}.html"
+        path.write_text(page(number, layout=layout), encoding="utf-8")
+        lines.append(json.dumps({"path": str(path), "url": f"https://gazette.example/{number}.html", "site": "ignored"}))
+    return "\n".join(lines) + "\n"
+
+
+def test_extract_batch_learns_templates_in_the_database_and_reuses_them(tmp_path):
+    from storage import NewsDatabase
+    from tests.site_pages import article_paragraphs
+
+    db = tmp_path / "templates.db"
+    code, out = run("extract", "--db", str(db), "-", stdin=_site_pages(tmp_path, range(6)))
+    assert code == 0
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["url"] for a in answers] == [f"https://gazette.example/{n}.html" for n in range(6)]
+    assert [a["template"]["outcome"] for a in answers] == ["generic"] * 5 + ["hit"]
+    assert answers[5]["text"].splitlines() == article_paragraphs(5)
+    assert list(answers[0])[:3] == ["title", "text", "authors"]  # the fields of extract, in its order
+    # A second run on the same file starts from what the first learned.
+    code, out = run("extract", "--db", str(db), "-", stdin=_site_pages(tmp_path, [7]))
+    assert json.loads(out)["template"]["outcome"] == "hit"
+    store = NewsDatabase.open(db)
+    row = store.conn.execute("SELECT site, pages, hits FROM site_templates").fetchone()
+    store.close()
+    assert row == ("gazette.example", 5, 2)
+
+
+def test_extract_batch_reports_a_bad_page_and_goes_on(tmp_path):
+    lines = json.dumps({"path": str(tmp_path / "missing.html"), "url": "https://gazette.example/x"}) + "\n"
+    code, out = run("extract", "-", stdin=lines + _site_pages(tmp_path, [1]))
+    assert code == 0
+    first, second = (json.loads(line) for line in out.splitlines())
+    assert first["url"] == "https://gazette.example/x" and "No such file" in first["error"]
+    assert second["words"] > 40
+
+
+def test_extract_batch_line_without_path_exits_2(capsys):
+    assert run("extract", "-", stdin='{"url": "https://a.example/"}\n')[0] == 2
+    assert 'each line needs a "path"' in capsys.readouterr().err
+
+
+def test_extract_batch_answers_each_line_as_it_comes(tmp_path):
+    """A scorer sends the next page only after the answer to the last: the command must flush."""
+    command = [sys.executable, "-m", "crawler", "extract", "-"]
+    with subprocess.Popen(command, cwd=PROJECT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as process:
+        for line in _site_pages(tmp_path, [1, 2]).splitlines():
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+            assert json.loads(process.stdout.readline())["template"]["outcome"] == "generic"
+        process.stdin.close()
+        assert process.wait(timeout=60) == 0

@@ -238,3 +238,23 @@ def test_the_full_text_index_writes_a_batch_as_one_segment_in_new_and_migrated_d
             (article_id_for("https://a.example/1"),)
         ]
         db.close()
+
+
+def test_v5_database_gains_site_templates_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "v5.db"
+    old = database_at_version(path, 5)
+    old["feeds"].insert({"url": "https://a.example/rss", "name": "A"})
+    old.conn.close()
+    db = NewsDatabase.open(path)
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert db.conn.execute("SELECT count(*) FROM feeds").fetchone()[0] == 1
+    templates = db.site_templates()
+    assert templates.get("a.example") == []
+    db.begin()
+    templates.put("a.example", [{"chain": [["div", [".body"]]], "pages": 3, "hits": 7}])
+    db.commit()
+    db.close()
+    reopened = NewsDatabase.open(path)
+    assert reopened.site_templates().get("a.example")[0]["hits"] == 7
+    assert reopened.conn.execute("SELECT pages, hits FROM site_templates").fetchone() == (3, 7)
+    reopened.close()

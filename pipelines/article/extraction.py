@@ -36,7 +36,7 @@ from .metadata import page_metadata
 from .payloads import scripted_article_html
 from .signature import sign_words, split_known_lines
 from .templates import (
-    DRIFT_OVERLAP, distinctive, locate, main_container, misfit_reason, read_byline, template_byline, observe, overlap, page_paragraph_words, template_blocks,
+    DRIFT_OVERLAP, confirmed, locate, main_container, misfit_reason, read_byline, template_byline, observe, overlap, page_paragraph_words, template_blocks,
 )  # fmt: skip
 
 _WORD = regex.compile(r"\w+")
@@ -405,6 +405,10 @@ def _scripted_body(html: str, url: str | None) -> Any:
     return None if _too_short(document) else document
 
 
+# Share of a lead's word pairs that the text already holds, from which it is not put back.
+LEAD_REPEATS_TEXT = 0.8
+
+
 @dataclass
 class TemplateOptions:
     """How ``extract_article`` uses a site's templates (``templates.py``): ``min_pages`` pages
@@ -472,7 +476,8 @@ def extract_article(
     text = found["text"]
     # The lead (standfirst) that the theme set outside the body's container (pipelines/article/lead.py).
     lead = page_lead(tree, found["description"], text, found["title"], html, found["headlines"])
-    if lead:
+    # A description that runs the article's paragraphs together is no lead: the text has it all.
+    if lead and overlap(lead, text) < LEAD_REPEATS_TEXT:
         text = f"{lead}\n{text}"
     text, keys, words = split_known_lines(text, site_boilerplate)
     if not text.strip():
@@ -584,7 +589,7 @@ def templated_fields(
     pass's when a check found the template drifted."""
     report: dict[str, Any] = {"outcome": "generic", "index": None, "reason": None}
     for index, template in enumerate(site_templates):
-        if template["pages"] < options.min_pages or not distinctive(template["chain"]):
+        if not confirmed(template, site_templates, options.min_pages):
             continue
         report.update(outcome="misfit", reason="no template finds its container")
         containers = locate(tree, template)

@@ -60,6 +60,8 @@ MISFIT_PARAGRAPH_SHARE = 0.5
 MISFIT_WORDS_FACTOR = 4.0
 # The template's text and the generic pass's, compared on a check: below this overlap, drift.
 DRIFT_OVERLAP = 0.6
+# A template must account for this share of its site's generic pages to be confirmed.
+CONFIRMED_SHARE = 0.4
 # A byline is a short element.
 BYLINE_MAX_CHARS = 120
 # Of several elements of the template's shape, the article's holds this share of their text.
@@ -219,6 +221,16 @@ def _chain_agrees(template_chain: list[list[Any]], chain: list[list[Any]]) -> bo
     return bool(set(template_chain[0][1]) & set(chain[0][1])) or not (template_chain[0][1] or chain[0][1])
 
 
+def confirmed(template: dict[str, Any], templates: Sequence[dict[str, Any]], min_pages: int) -> bool:
+    """Whether a template reads pages alone: seen on ``min_pages`` pages, on CONFIRMED_SHARE of
+    the site's pages that the generic pass read (a site whose pages the generic pass reads in
+    ever other containers has no template it can trust), and naming a place."""
+    observed = sum(t["pages"] for t in templates)
+    return (
+        template["pages"] >= min_pages and template["pages"] >= CONFIRMED_SHARE * observed and distinctive(template["chain"])
+    )
+
+
 def distinctive(chain: list[list[Any]]) -> bool:
     """A chain of bare <div>s would fit any page: a template needs a class or an id somewhere,
     or a path from the page's <body>."""
@@ -235,8 +247,6 @@ class SiteModel:
     def from_json(cls, templates: Iterable[dict[str, Any]] | None) -> SiteModel:
         return cls([dict(template) for template in templates or ()])
 
-    def confirmed(self, min_pages: int) -> list[dict[str, Any]]:
-        return [t for t in self.templates if t["pages"] >= min_pages and distinctive(t["chain"])]
 
     def learn(self, observation: dict[str, Any]) -> str:
         """Merge one page's observation; returns "learned" (a known template), "new" or "relearned"."""
