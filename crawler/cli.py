@@ -13,15 +13,18 @@ unreadable input (missing file, bad JSON).
 from __future__ import annotations
 
 import argparse
+import configparser
+import importlib
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
 from pipelines.article.extraction import ExtractionError, TemplateOptions, extract_article, word_count
+from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
 from pipelines.article.signature import Signature, remove_lines
 from pipelines.article.templates import SiteModel
 from storage import NewsDatabase, article_id_for, site_of
@@ -34,11 +37,37 @@ class UsageProblem(Exception):
     """Bad input; the message says what to fix. Exit code 2."""
 
 
-def _settings() -> Any:
-    # The same defaults the crawl uses, read from the settings module, never copied.
-    from scrapy.utils.project import get_project_settings
+class ProjectSettings:
+    """The project's settings module, read as ``scrapy crawl`` picks it (``SCRAPY_SETTINGS_MODULE``,
+    else ``scrapy.cfg``'s default), without importing Scrapy: a fifth of a second that every
+    run of a command would pay before its first page. Only the project's own ``NEWS_*`` keys
+    are asked for here, and ``settings/`` imports nothing but the standard library."""
 
-    return get_project_settings()
+    def __init__(self, module: Any):
+        self.module = module
+
+    @classmethod
+    def load(cls) -> ProjectSettings:
+        name = os.environ.get("SCRAPY_SETTINGS_MODULE")
+        if not name:
+            config = configparser.ConfigParser()
+            config.read(Path(__file__).resolve().parent.parent / "scrapy.cfg")
+            name = config.get("settings", "default", fallback="settings.base")
+        return cls(importlib.import_module(name))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self.module, name, default)
+
+    def getint(self, name: str, default: int = 0) -> int:
+        return int(self.get(name, default))
+
+    def getfloat(self, name: str, default: float = 0.0) -> float:
+        return float(self.get(name, default))
+
+
+def _settings() -> ProjectSettings:
+    # The same defaults the crawl uses, read from the settings module, never copied.
+    return ProjectSettings.load()
 
 
 def _extract_options(settings: Any) -> dict[str, Any]:

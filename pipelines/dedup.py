@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scrapy.exceptions import DropItem
 
 from storage import DedupIndex, SiteLines, article_id_for, hours_between, site_of
 
@@ -173,6 +172,9 @@ class DedupPipeline:
         if self.db.known_urls([url]):
             # Two feeds linked the same article in one run; the first copy is stored.
             self.crawler.stats.inc_value("wirecrawl/articles_known")
+            # Imported here: the command line uses this module's cluster rule without Scrapy.
+            from scrapy.exceptions import DropItem
+
             raise DropItem(f"already stored: {url}")
         item["id"] = article_id_for(url)
         self.db.begin()
