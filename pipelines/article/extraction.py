@@ -405,8 +405,9 @@ def _scripted_body(html: str, url: str | None) -> Any:
     return None if _too_short(document) else document
 
 
-# Share of a lead's word pairs that the text already holds, from which it is not put back.
-LEAD_REPEATS_TEXT = 0.8
+# Share of a lead's word pairs that the text already holds from which it is not put back: a standfirst
+# says the story again in other words; a lead that repeats half the body is the body run together.
+LEAD_REPEATS_TEXT = 0.7
 
 
 @dataclass
