@@ -465,11 +465,13 @@ def extract_article(
     join_split_body(tree)
     page_tags = PageTags.of(tree)  # from the mended tree: an appended article's are not this one's
     report = None
-    found = None
+    found = metadata = None
     if site_templates:
-        found, report = templated_fields(tree, page_tags, html, url, site_templates, template_options or TemplateOptions())
+        found, report, metadata = templated_fields(
+            tree, page_tags, html, url, site_templates, template_options or TemplateOptions()
+        )
     if found is None:
-        found = generic_fields(tree, page_tags, html, url)
+        found = generic_fields(tree, page_tags, html, url, metadata)
         if site_templates is not None:
             report = report or {"outcome": "generic", "index": None, "reason": None}
             observed = observe(tree, found["text"], page_paragraph_words(tree), found["authors"])
@@ -561,15 +563,18 @@ def _page_fields(
     }
 
 
-def generic_fields(tree: lxml.html.HtmlElement, page_tags: PageTags, html: str, url: str | None) -> dict[str, Any]:
-    """The generic pass: trafilatura finds the article, the first-page rules clean it."""
+def generic_fields(
+    tree: lxml.html.HtmlElement, page_tags: PageTags, html: str, url: str | None, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The generic pass: trafilatura finds the article, the first-page rules clean it. ``fields``:
+    the page's metadata if a template's attempt has read it already."""
     # trafilatura works on a copy of the tree; the metadata is read from the original after.
     document = extract_body(tree, url)
     if _too_short(document):
         document = _scripted_body(html, url) or document
     if document is None or not (document.text or "").strip():
         raise ExtractionError("no article text found on the page")
-    found = _page_fields(tree, page_tags, url)
+    found = dict(fields) if fields else _page_fields(tree, page_tags, url)
     document.title = found["title"]
     found["text"] = article_text(
         document, found["authors"], found["categories"] + found["tags"], found["title"], found["headlines"]
@@ -584,10 +589,11 @@ def templated_fields(
     url: str | None,
     site_templates: list[dict[str, Any]],
     options: TemplateOptions,
-) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+) -> tuple[dict[str, Any] | None, dict[str, Any], dict[str, Any] | None]:
     """The page read by the first of the site's confirmed templates that finds its container,
     and the report for ``SiteModel.record``; no fields when the page is a misfit, the generic
-    pass's when a check found the template drifted."""
+    pass's when a check found the template drifted. Third, the page's metadata where a misfit's
+    attempt read it, for the generic pass to reuse."""
     report: dict[str, Any] = {"outcome": "generic", "index": None, "reason": None}
     for index, template in enumerate(site_templates):
         if not confirmed(template, site_templates, options.min_pages):
@@ -600,10 +606,10 @@ def templated_fields(
         container = main_container(containers)
         if container is None:
             report["reason"] = f"{len(containers)} containers"
-            return None, report
+            return None, report, None
         if any("LiveBlogPosting" in script for script in page_tags.json_ld):
             report["reason"] = "live blog"
-            return None, report
+            return None, report, None
         found = _page_fields(tree, page_tags, url, template)
         blocks = template_blocks(container, template)
         labels = found["categories"] + found["tags"]
@@ -613,17 +619,17 @@ def templated_fields(
         reason = misfit_reason(template, len(template_words(text)), page_paragraph_words(tree)) if text else "no text"
         if reason:
             report["reason"] = reason
-            return None, report
+            return None, report, found
         found["text"] = text
         report.update(outcome="hit", reason=None)
         if options.check_every and (template["hits"] + 1) % options.check_every == 0:
-            generic = generic_fields(tree, page_tags, html, url)
+            generic = generic_fields(tree, page_tags, html, url, found)
             agreement = min(overlap(text, generic["text"]), overlap(generic["text"], text))
             report["outcome"] = "checked" if agreement >= DRIFT_OVERLAP else "drift"
             observed = observe(tree, generic["text"], page_paragraph_words(tree), generic["authors"])
             report["observation"] = observed.to_dict() if observed else None
             if report["outcome"] == "drift":
                 report["reason"] = f"the generic pass kept other text (overlap {agreement:.2f})"
-                return generic, report
-        return found, report
-    return None, report
+                return generic, report, None
+        return found, report, None
+    return None, report, None
