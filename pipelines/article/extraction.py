@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +32,7 @@ from .lead import page_lead
 from .metadata import page_metadata
 from .payloads import scripted_article_html
 from .signature import sign_words, split_known_lines
+from .titles import clean_title, host_key, letters
 
 _WORD = regex.compile(r"\w+")
 # Below this confidence the text's detected language yields to the page's own <html lang>.
@@ -127,25 +127,11 @@ _NOT_NAMES = frozenset((
     "journalist", "journalistin", "reporter", "redaktion", "redaction", "rédaction", "editor", "staff",
     "autor", "autorin", "author", "admin", "administrator", "editorial", "redakce", "redacción", "redazione",
 ))
-# Title separators before a site's name or a date: "Headline | Site", "Headline - Site", "見出し：サイト".
-_TITLE_TAIL = regex.compile(r"(?:\s+[|\-–—·*•]\s+|\s*[｜：]\s*)([^|\-–—·*•｜：]+)$")
-_TITLE_DATE = regex.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
-
-
-def _letters(text: str | None) -> str:
-    """Only the letters and digits, casefolded and without accents: "Seznam Zprávy" -> "seznamzpravy"."""
-    folded = unicodedata.normalize("NFKD", (text or "").casefold())
-    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
-
-
-def _host_key(url: str | None) -> str:
-    host = urlsplit(url).netloc.lower().removeprefix("www.") if url else ""
-    return _letters(host)
 
 
 def _is_outlet(value: str, names: list[str], host: str) -> bool:
     """Whether ``value`` names the outlet (its site name, publisher, or host) rather than a person."""
-    key = _letters(value)
+    key = letters(value)
     if len(key) < 2:
         return False
     if host and (key == host or key.removeprefix("www") == host or (len(key) >= 4 and key in host)):
@@ -154,32 +140,11 @@ def _is_outlet(value: str, names: list[str], host: str) -> bool:
                for name in names)
 
 
-def clean_title(title: str | None, site_names: list[str], url: str | None) -> str | None:
-    """The headline without the " | Site" or " - Site - 28.04.2023" the page appends to it."""
-    if not title:
-        return title
-    names = [_letters(name) for name in site_names if name]
-    host = _host_key(url)
-    title = " ".join(title.split())
-    while True:
-        match = _TITLE_TAIL.search(title)
-        if not match:
-            return title
-        tail = match.group(1).strip()
-        head = title[: match.start()].strip()
-        if len(_letters(head)) < 8:
-            return title
-        if not (_is_outlet(tail, names, host) or _TITLE_DATE.match(tail) or _BYLINE_PREFIX.match(tail)
-                and len(tail.split()) <= 4):
-            return title
-        title = head
-
-
 def clean_authors(authors: list[str], site_names: list[str], url: str | None) -> list[str]:
     """People's names: no "By" prefix, one name per entry, no role posing as a name, and no outlet
     name (site, publisher, host) beside a person's name; an outlet named alone is kept, as the byline."""
-    names = [_letters(name) for name in site_names if name]
-    host = _host_key(url)
+    names = [letters(name) for name in site_names if name]
+    host = host_key(url)
     people: dict[str, str] = {}
     outlets: dict[str, str] = {}
     for author in authors:
@@ -193,7 +158,7 @@ def clean_authors(authors: list[str], site_names: list[str], url: str | None) ->
             if not name or name.casefold() in _NOT_NAMES:
                 continue
             found = outlets if _is_outlet(name, names, host) else people
-            found.setdefault(_letters(name), name)  # "Sophie Foster" and its slug "Sophie-Foster" are one
+            found.setdefault(letters(name), name)  # "Sophie Foster" and its slug "Sophie-Foster" are one
     return list((people or outlets).values())
 
 
@@ -447,11 +412,11 @@ def extract_article(
     page_tags = PageTags.of(tree)  # from the mended tree: an appended article's are not this one's
     site_names = [document.sitename or "", *_publisher_names(page_tags)]
     authors = clean_authors(_split_list(document.author, ";"), site_names, url)
-    title = clean_title(document.title, site_names, url)
+    headlines = page_headlines(page_tags)
+    title = clean_title(document.title, site_names, url, headlines)
     published = iso_date(document.date)
     tags = _split_list(document.tags, ",")
     categories = _split_list(document.categories, ",")
-    headlines = page_headlines(page_tags)
     text = article_text(document, authors, categories + tags, title, headlines)
     # The lead (standfirst) that the theme set outside the body's container (pipelines/article/lead.py).
     lead = page_lead(tree, document.description, text, title, html, headlines)
