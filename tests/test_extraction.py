@@ -16,6 +16,7 @@ from pipelines.article.extraction import (
     extract_article,
     iso_date,
     page_headlines,
+    word_count,
 )
 
 STORIES = json.loads((WEB_ROOT / "stories.json").read_text(encoding="utf-8"))
@@ -220,3 +221,37 @@ def test_a_short_h1_is_not_taken_for_a_headline():
     # A logo or a section's name in <h1> would make the first line that names it a "title".
     html = "<html><body><h1>Monde</h1><h1>Le Journal</h1><article><h1>Irak : le retour de 1.905 soldats</h1></article></body></html>"
     assert page_headlines(PageTags.of(lxml.html.fromstring(html))) == ["Irak : le retour de 1.905 soldats"]
+
+
+# Our own Japanese brief (about 330 characters): a news item of this length is an article.
+JAPANESE_BRIEF = (
+    "緑川市は十二日、二年間の改修工事を終えた中央大橋の通行を再開したと発表した。",
+    "市によると、橋は一九六八年に完成し、老朽化のため二〇二三年春から全面通行止めとなっていた。"
+    "工事では橋脚の補強と路面の張り替えが行われ、歩道の幅も広げられた。総事業費は約四十八億円で、"
+    "国の補助金が半分を占めた。",
+    "再開初日の朝には、通勤の車や自転車が次々と橋を渡った。近くに住む会社員の男性は「遠回りをしなくて"
+    "済むので本当に助かる。通勤時間が二十分ほど短くなった」と話した。市内の商店街でも、客足が戻ることへの"
+    "期待の声が上がっている。",
+    "市は今後、夜間の照明設備を新しくする工事を秋までに進める予定で、その間は一部の車線で夜間の規制が"
+    "続くという。市長は記者会見で「安全で使いやすい橋として、次の五十年も市民の生活を支えてほしい」と述べた。",
+)
+
+
+def test_a_japanese_article_of_300_characters_counts_enough_words_to_be_kept():
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in JAPANESE_BRIEF)
+    html = f"<html lang='ja'><head><title>中央大橋が通行再開</title></head><body><article>{body}</article></body></html>"
+    article = extract_article(html.encode("utf-8"), url="https://midorikawa.invalid/news/1")
+    assert 300 <= len("".join(JAPANESE_BRIEF)) and article["language"] == "ja"
+    # \w+ alone finds about one "word" per clause here, under NEWS_MIN_WORDS (40).
+    assert len(article["text"].replace("、", " ").replace("。", " ").split()) < 40
+    assert article["words"] >= 40 * 3
+
+
+@pytest.mark.parametrize("text, words", [
+    ("The bridge reopened on Monday", 5),
+    ("東京で橋が開通した", 5),  # 9 characters, two to a word, rounded up
+    ("AI技術を使った新しい橋", 6),  # "AI", and 10 characters
+    ("서울 시청 앞 다리가 다시 열렸다", 6),  # Korean puts spaces between words
+])
+def test_word_count_counts_unspaced_scripts_by_characters(text, words):
+    assert word_count(text) == words

@@ -14,6 +14,7 @@ from pipelines.dedup import DedupPipeline
 from pipelines.extract import ExtractPipeline
 from pipelines.store import StorePipeline
 from tests.conftest import project_crawler
+from tests.test_extraction import JAPANESE_BRIEF
 
 STORIES = json.loads((WEB_ROOT / "stories.json").read_text(encoding="utf-8"))
 SEED_PAGES = sorted(page for page, story in STORIES.items() if story == "fr-irak-militaires-syriens")
@@ -67,6 +68,14 @@ def test_page_without_enough_text_is_dropped_with_a_reason_and_an_error_row(extr
     assert crawler.stats.get_value("wirecrawl/articles_dropped") == 1
     row = news_database(crawler).conn.execute("SELECT stage, url, reason FROM errors").fetchone()
     assert row[0] == "extract" and row[1].endswith("/short.html") and "NEWS_MIN_WORDS is 40" in row[2]
+
+
+def test_a_japanese_article_of_350_characters_is_kept(extract, loop):
+    # \w+ finds one "word" per clause in Japanese: NEWS_MIN_WORDS counts its characters instead.
+    body = "".join(f"<p>{paragraph}</p>" for paragraph in JAPANESE_BRIEF)
+    page = f"<html lang='ja'><head><title>中央大橋が通行再開</title></head><body><article>{body}</article></body></html>"
+    item = loop.run_until_complete(extract.process_item(fetched("courrier-levant/ja.html", page.encode("utf-8"))))
+    assert item["language"] == "ja" and item["words"] >= 40
 
 
 def test_copies_are_clustered_and_stored_in_batches(extract, crawler, db_path, loop):

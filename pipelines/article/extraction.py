@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +37,7 @@ from .signature import sign_words, split_known_lines
 from .templates import (
     DRIFT_OVERLAP, confirmed, locate, main_container, misfit_reason, read_byline, template_byline, observe, overlap, page_paragraph_words, template_blocks,
 )  # fmt: skip
+from .titles import clean_title, host_key, letters
 
 _WORD = regex.compile(r"\w+")
 # Below this confidence the text's detected language yields to the page's own <html lang>.
@@ -53,8 +53,21 @@ def _language_identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+# Scripts written without spaces between words (Chinese, Japanese, Thai...): \w+ finds a whole
+# clause in one run, so a 350-character Japanese article would count 25 "words". Their
+# characters count instead, UNSPACED_CHARS_PER_WORD to a word (about the mean length of a
+# Chinese or Japanese word), so NEWS_MIN_WORDS means about as much text in every script.
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]+")
+UNSPACED_CHARS_PER_WORD = 2
+
+
 def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
+    """Words of a text: runs of letters and digits, and in unspaced scripts one word for every
+    ``UNSPACED_CHARS_PER_WORD`` characters (rounded up, per text)."""
+    unspaced = sum(len(run) for run in _UNSPACED.findall(text))
+    if not unspaced:
+        return len(_WORD.findall(text))
+    return len(_WORD.findall(_UNSPACED.sub(" ", text))) + -(-unspaced // UNSPACED_CHARS_PER_WORD)
 
 
 # The legacy encodings news sites still serve (detection among all codecs picks DOS code pages).
@@ -132,25 +145,11 @@ _NOT_NAMES = frozenset((
     "journalist", "journalistin", "reporter", "redaktion", "redaction", "rédaction", "editor", "staff",
     "autor", "autorin", "author", "admin", "administrator", "editorial", "redakce", "redacción", "redazione",
 ))
-# Title separators before a site's name or a date: "Headline | Site", "Headline - Site", "見出し：サイト".
-_TITLE_TAIL = regex.compile(r"(?:\s+[|\-–—·*•]\s+|\s*[｜：]\s*)([^|\-–—·*•｜：]+)$")
-_TITLE_DATE = regex.compile(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
-
-
-def _letters(text: str | None) -> str:
-    """Only the letters and digits, casefolded and without accents: "Seznam Zprávy" -> "seznamzpravy"."""
-    folded = unicodedata.normalize("NFKD", (text or "").casefold())
-    return "".join(ch for ch in folded if ch.isalnum() and not unicodedata.combining(ch))
-
-
-def _host_key(url: str | None) -> str:
-    host = urlsplit(url).netloc.lower().removeprefix("www.") if url else ""
-    return _letters(host)
 
 
 def _is_outlet(value: str, names: list[str], host: str) -> bool:
     """Whether ``value`` names the outlet (its site name, publisher, or host) rather than a person."""
-    key = _letters(value)
+    key = letters(value)
     if len(key) < 2:
         return False
     if host and (key == host or key.removeprefix("www") == host or (len(key) >= 4 and key in host)):
@@ -159,32 +158,11 @@ def _is_outlet(value: str, names: list[str], host: str) -> bool:
                for name in names)
 
 
-def clean_title(title: str | None, site_names: list[str], url: str | None) -> str | None:
-    """The headline without the " | Site" or " - Site - 28.04.2023" the page appends to it."""
-    if not title:
-        return title
-    names = [_letters(name) for name in site_names if name]
-    host = _host_key(url)
-    title = " ".join(title.split())
-    while True:
-        match = _TITLE_TAIL.search(title)
-        if not match:
-            return title
-        tail = match.group(1).strip()
-        head = title[: match.start()].strip()
-        if len(_letters(head)) < 8:
-            return title
-        if not (_is_outlet(tail, names, host) or _TITLE_DATE.match(tail) or _BYLINE_PREFIX.match(tail)
-                and len(tail.split()) <= 4):
-            return title
-        title = head
-
-
 def clean_authors(authors: list[str], site_names: list[str], url: str | None) -> list[str]:
     """People's names: no "By" prefix, one name per entry, no role posing as a name, and no outlet
     name (site, publisher, host) beside a person's name; an outlet named alone is kept, as the byline."""
-    names = [_letters(name) for name in site_names if name]
-    host = _host_key(url)
+    names = [letters(name) for name in site_names if name]
+    host = host_key(url)
     people: dict[str, str] = {}
     outlets: dict[str, str] = {}
     for author in authors:
@@ -198,7 +176,7 @@ def clean_authors(authors: list[str], site_names: list[str], url: str | None) ->
             if not name or name.casefold() in _NOT_NAMES:
                 continue
             found = outlets if _is_outlet(name, names, host) else people
-            found.setdefault(_letters(name), name)  # "Sophie Foster" and its slug "Sophie-Foster" are one
+            found.setdefault(letters(name), name)  # "Sophie Foster" and its slug "Sophie-Foster" are one
     return list((people or outlets).values())
 
 
@@ -549,13 +527,14 @@ def _page_fields(
             shown = read_byline(tree, byline)
             metadata.author = normalize_authors(None, shown) if shown else None
     site_names = [metadata.sitename or "", *_publisher_names(page_tags)]
+    headlines = page_headlines(page_tags)
     return {
-        "title": clean_title(metadata.title, site_names, url),
+        "title": clean_title(metadata.title, site_names, url, headlines),
         "authors": clean_authors(_split_list(metadata.author, ";"), site_names, url),
         "published": iso_date(metadata.date),
         "tags": _split_list(metadata.tags, ","),
         "categories": _split_list(metadata.categories, ","),
-        "headlines": page_headlines(page_tags),
+        "headlines": headlines,
         "description": metadata.description,
         "sitename": metadata.sitename,
         "url": metadata.url,

@@ -42,13 +42,13 @@ from trafilatura.metadata import (
     JSON_MINIFY,
     META_URL,
     examine_meta,
-    extract_sitename,
-    extract_title,
     extract_url,
 )
 from trafilatura.settings import Document
 from trafilatura.utils import line_processing, trim
 from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS, CATEGORIES_XPATHS, TAGS_XPATHS
+
+from .titles import fallback_title, site_name_from_title
 
 # A JSON-LD script longer than this holds content (an article body, a live blog), not just
 # metadata: parsed without trafilatura's whole-text normalization, which would break it.
@@ -249,7 +249,7 @@ def page_metadata(
         metadata.author = None
     metadata = json_ld_metadata(tree, metadata)
     if not metadata.title:
-        metadata.title = extract_title(tree)
+        metadata.title = fallback_title(tree)
     if not metadata.author and search_body_author:
         metadata.author = body_author(tree, attributes=attributes)
     if not metadata.url:
@@ -258,7 +258,7 @@ def page_metadata(
         metadata.hostname = extract_domain(metadata.url, fast=True)
     metadata.date = date or find_date(tree, url=metadata.url, **(date_params or {}))
     if not metadata.sitename:
-        metadata.sitename = extract_sitename(tree)
+        metadata.sitename = site_name_from_title(tree)
     if metadata.sitename:
         metadata.sitename = metadata.sitename.lstrip("@")
         if metadata.sitename and "." not in metadata.sitename and not metadata.sitename[0].isupper():
