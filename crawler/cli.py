@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
+from pipelines.stories import StoryLinker
 from pipelines.article.extraction import ExtractionError, extract_article, word_count
 from pipelines.article.signature import remove_lines
 from storage import NewsDatabase, article_id_for, site_of
@@ -91,22 +92,32 @@ def cmd_dedup(args: argparse.Namespace, out: IO[str]) -> int:
                 )
             assigner = ClusterAssigner.from_settings(dedup_index_from_settings(db, settings), settings)
             site_lines = db.site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
+            linker = StoryLinker.from_settings(db.conn, settings)
             stream = sys.stdin if from_stdin else open(args.articles, encoding="utf-8")
             source = "standard input" if from_stdin else args.articles
             try:
                 for count, row in enumerate(_read_jsonl(stream, source), start=1):
                     db.begin()
+                    article_id = article_id_for(f"wirecrawl-dedup:{row['id']}")
                     assignment = cluster_text(
                         assigner,
                         site_lines,
-                        article_id_for(f"wirecrawl-dedup:{row['id']}"),
+                        article_id,
                         row.get("site") or (site_of(row["url"]) if row.get("url") else ""),
                         row["text"],
                         row.get("published"),
                         num_perm,
                         shingle_words,
                     )
-                    out.write(json.dumps({"id": row["id"], "cluster": assignment.cluster_id}) + "\n")
+                    story = linker.story_for(
+                        assignment.cluster_id,
+                        assignment.matched_article_id is None,
+                        row.get("title"),
+                        row["text"],
+                        row.get("language"),
+                        row.get("published"),
+                    )
+                    out.write(json.dumps({"id": row["id"], "cluster": assignment.cluster_id, "story": story.story_id}) + "\n")
                     if count % COMMIT_EVERY == 0:
                         db.commit()
             finally:

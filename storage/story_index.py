@@ -1,0 +1,108 @@
+"""The persistent story index: each cluster's language-independent evidence, and its story.
+
+A story groups the clusters (same-language copies, ``storage/dedup_index.py``) that report one
+event in several languages. Every new cluster leaves one row in ``story_clusters`` (its story,
+language, publication time and how many evidence keys of each kind it has) and one row per
+evidence key in ``story_evidence``, keyed by the cluster's period (the day of publication)
+first, then the key: a lookup reads only the periods its time window touches, through the
+primary key, and a day's inserts land in one small part of the b-tree. Nothing is loaded at
+start and nothing grows in memory, as with the dedup index.
+
+The rule that decides a link is ``pipelines/stories.py``; this module only stores and looks up.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .dedup_index import SECONDS_PER_DAY, DedupIndex
+from .times import parse_time
+
+# A key that hundreds of clusters of the window share is a year, a round figure or a country:
+# it says nothing of one story, and reading its rows is slow.
+MAX_ROWS_PER_LOOKUP = 20000
+
+
+@dataclass
+class StoryCandidate:
+    cluster_id: int
+    story_id: int
+    language: str | None
+    published: str | None
+    sizes: dict[str, int]  # evidence keys of each kind the cluster has
+    shared: dict[int, str] = field(default_factory=dict)  # key -> kind, the keys it shares
+
+
+class StoryIndex:
+    """Evidence lookups and inserts on an open connection of the news database.
+
+    >>> index = StoryIndex(conn, window_hours=24)
+    >>> candidates, frequency = index.candidates({key: "n", ...}, "2024-12-19T10:00:00+00:00")
+    """
+
+    def __init__(self, conn: sqlite3.Connection, window_hours: float = 24.0):
+        self.conn = conn
+        self.window_hours = window_hours
+
+    @staticmethod
+    def period_of(published: str | None) -> int:
+        return int(DedupIndex.timestamp_of(published) // SECONDS_PER_DAY)
+
+    def periods_around(self, published: str | None) -> list[int]:
+        moment = DedupIndex.timestamp_of(published)
+        reach = self.window_hours * 3600
+        return list(range(int((moment - reach) // SECONDS_PER_DAY), int((moment + reach) // SECONDS_PER_DAY) + 1))
+
+    def story_of(self, cluster_id: int) -> int | None:
+        row = self.conn.execute("SELECT story_id FROM story_clusters WHERE cluster_id = ?", [cluster_id]).fetchone()
+        return row[0] if row else None
+
+    def candidates(
+        self, keys: dict[int, str], published: str | None
+    ) -> tuple[list[StoryCandidate], dict[int, int]]:
+        """The clusters of the time window sharing at least one key, and for each key the number
+        of clusters of the window holding it (its document frequency)."""
+        if not keys:
+            return [], {}
+        periods = self.periods_around(published)
+        moment = parse_time(published)
+        key_list = list(keys)
+        rows = self.conn.execute(
+            f"SELECT e.key, c.cluster_id, c.story_id, c.language, c.published, c.numbers, c.dates, c.names"
+            f" FROM story_evidence e JOIN story_clusters c ON c.cluster_id = e.cluster_id"
+            f" WHERE e.period IN ({','.join('?' * len(periods))}) AND e.key IN ({','.join('?' * len(key_list))})"
+            f" LIMIT {MAX_ROWS_PER_LOOKUP}",
+            [*periods, *key_list],
+        ).fetchall()
+        frequency: dict[int, int] = defaultdict(int)
+        found: dict[int, StoryCandidate] = {}
+        for key, cluster_id, story_id, language, other_published, n, d, e in rows:
+            other = parse_time(other_published)
+            if moment and other and abs((moment - other).total_seconds()) > self.window_hours * 3600:
+                continue
+            frequency[key] += 1
+            candidate = found.get(cluster_id)
+            if candidate is None:
+                candidate = found[cluster_id] = StoryCandidate(
+                    cluster_id, story_id, language, other_published, {"n": n, "d": d, "e": e}
+                )
+            candidate.shared[key] = keys[key]
+        return list(found.values()), dict(frequency)
+
+    def add(
+        self, cluster_id: int, story_id: int, language: str | None, published: str | None, keys: dict[int, str]
+    ) -> None:
+        """Index one new cluster under its story; the caller owns the transaction."""
+        sizes = {kind: sum(1 for k in keys.values() if k == kind) for kind in ("n", "d", "e")}
+        self.conn.execute(
+            "INSERT OR REPLACE INTO story_clusters (cluster_id, story_id, language, published, numbers, dates, names)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [cluster_id, story_id, language, published, sizes["n"], sizes["d"], sizes["e"]],
+        )
+        if keys:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO story_evidence (period, key, cluster_id) SELECT ?, value, ? FROM json_each(?)",
+                [self.period_of(published), cluster_id, "[" + ",".join(map(str, keys)) + "]"],
+            )
