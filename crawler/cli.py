@@ -4,6 +4,7 @@
     python -m crawler dedup ARTICLES.jsonl [--db FILE]      (or - for standard input)
     python -m crawler summary [--db FILE]
     python -m crawler reclean [--site SITE] [--db FILE]
+    python -m crawler relink [--db FILE]
 
 Exit codes: 0 done, 1 the input had no result (no article on the page), 2 bad usage or
 unreadable input (missing file, bad JSON).
@@ -166,6 +167,18 @@ def cmd_reclean(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_relink(args: argparse.Namespace, out: IO[str]) -> int:
+    """Link the stored clusters that have no story evidence yet (stored before stories)."""
+    db = _open_existing(args.db)
+    try:
+        read, linked = StoryLinker.from_settings(db.conn, _settings()).relink(db)
+        stories = db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+        out.write(f"relink: {read} clusters read, {linked} linked to a story in another language; {stories} stories\n")
+    finally:
+        db.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crawler", description="wirecrawl's extraction and dedup, outside a crawl.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -175,7 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", help="the page's URL (helps resolve links and metadata)")
     extract.set_defaults(handler=cmd_extract)
 
-    dedup = commands.add_parser("dedup", help="assign wire-copy clusters to JSON lines {id, text, ...}")
+    dedup = commands.add_parser(
+        "dedup", help="assign wire-copy clusters and stories to JSON lines {id, text, title, language, published, ...}"
+    )
     dedup.add_argument("articles", help="a JSON-lines file, or - for standard input")
     dedup.add_argument("--db", help="use and add to the dedup index of this database (default: a temporary index)")
     dedup.set_defaults(handler=cmd_dedup)
@@ -183,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     summary_parser = commands.add_parser("summary", help="print what a database holds: articles, clusters, sources")
     summary_parser.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
     summary_parser.set_defaults(handler=cmd_summary)
+    relink = commands.add_parser(
+        "relink", help="link the stored clusters stored before stories (or not yet linked) to stories in other languages"
+    )
+    relink.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
+    relink.set_defaults(handler=cmd_relink)
     reclean = commands.add_parser(
         "reclean", help="remove from stored articles the boilerplate lines their site's model learned since"
     )

@@ -55,7 +55,7 @@ _SCALES = {
 # A figure: groups of three digits after a separator (thousands), then an optional decimal
 # part, then an optional scale word (attached, as in 4bn, or after a space).
 _FIGURE = regex.compile(
-    r"(?<![\p{L}\p{N}])(\d{1,3}(?:[ .,'](?=\d{3}(?!\d))\d{3})+|\d+)(?:[.,](\d+))?"
+    r"(?<!\p{N}|\p{N}[.,])(\d{1,3}(?:[ .,'](?=\d{3}(?!\d))\d{3})+|\d+)(?:[.,](\d+))?"
     r"(?:\s?(" + "|".join(sorted(map(regex.escape, _SCALES), key=len, reverse=True)) + r")(?![\p{L}]))?",
 )
 

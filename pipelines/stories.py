@@ -102,6 +102,30 @@ class StoryLinker:
                 best = StoryLink(candidate.story_id, candidate.cluster_id, round(found.score, 3))
         return best
 
+    def relink(self, db: Any, commit_every: int = 500) -> tuple[int, int]:
+        """Index the stored clusters that have no evidence yet (stored before stories) and link each
+        that is still a story of its own; linked stories keep their ids. (clusters read, linked)."""
+        read = linked = 0
+        for cluster_id, title, text, language, published in db.clusters_to_relink():
+            db.begin()
+            own_story = self.index.story_of(cluster_id)
+            alone = own_story == cluster_id and db.conn.execute(
+                "SELECT count(*) FROM clusters WHERE story_id = ?", [cluster_id]
+            ).fetchone()[0] <= 1
+            found = evidence(title, text or "", language)
+            keys = kind_of_keys(found)
+            best = self._best(language, published, found, keys) if alone else None
+            story = best.story_id if best else own_story
+            self.index.add(cluster_id, story, language, published, keys)
+            if best is not None:
+                db.move_cluster(cluster_id, story)
+                linked += 1
+            read += 1
+            if read % commit_every == 0:
+                db.commit()
+        db.commit()
+        return read, linked
+
     def story_for(
         self, cluster_id: int, is_new_cluster: bool, title: str | None, text: str, language: str | None,
         published: str | None,
