@@ -17,7 +17,7 @@ every language for the same fact:
 - ``date``: a day of the month beside a month's name, in French, English or Arabic (Levantine
   and transliterated month names alike), as (month, day).
 - ``name``: a consonant skeleton of each name. Latin-script names are the capitalized words not
-  opening a sentence; Arabic has no capitals, so every Arabic word that is not a common word is
+  opening a sentence (not those of a headline in title case, which capitalizes every word); Arabic has no capitals, so every Arabic word that is not a common word is
   a possible name, without its attached article or conjunction (``والسنوار`` -> ``سنوار``).
   Both scripts are mapped to the same coarse classes of consonants (b/p, f/v, t/d, s/z, k/g/q/j,
   l, m, n, r), vowels and the letters that stand for vowels dropped, so ``Sinwar`` and
@@ -38,6 +38,8 @@ import regex
 import xxhash
 
 NUMBER, DATE, NAME = "n", "d", "e"
+# A skeleton of one consonant class (Ali, Abu) matches too much; two (Gaza, Hamas, Muir) is a name.
+MIN_SKELETON = 2
 
 # Arabic-Indic (U+0660) and Extended (Persian, U+06F0) digits, the Arabic decimal and
 # thousands separators.
@@ -271,7 +273,7 @@ def names(text: str) -> set[str]:
             if part.casefold() in _EXONYM_OF or regex.match(r"\p{Arabic}", part) and part in _EXONYM_OF:
                 continue
             shape = skeleton(part)
-            if len(shape) >= 3:
+            if len(shape) >= MIN_SKELETON:
                 found.add(shape)
     return found
 
@@ -279,8 +281,17 @@ def names(text: str) -> set[str]:
 def evidence(title: str | None, text: str, language: str | None = None) -> Evidence:
     """The article's evidence keys, from its headline and text."""
     prepared = prepare(f"{title or ''}\n{text}")
+    # A headline in title case (English style: "Iraq Returns Nearly 2,000 Soldiers") capitalizes
+    # every word; its names are the text's names anyway.
+    named = prepare(text) if title and title_case(title) else prepared
     return Evidence(
         numbers=frozenset(key_of(NUMBER, value) for value in numbers(prepared)),
         dates=frozenset(key_of(DATE, value) for value in dates(prepared)),
-        names=frozenset(key_of(NAME, value) for value in names(prepared)),
+        names=frozenset(key_of(NAME, value) for value in names(named)),
     )
+
+
+def title_case(title: str) -> bool:
+    """Whether most of a headline's words of four letters or more start with a capital."""
+    words = [word for word in regex.findall(r"\p{L}+", title) if len(word) >= 4 and not regex.match(r"\p{Arabic}", word)]
+    return len(words) >= 3 and sum(word[0].isupper() for word in words) >= 0.6 * len(words)

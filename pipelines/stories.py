@@ -33,8 +33,8 @@ from storage.story_index import StoryCandidate, StoryIndex
 from .evidence import DATE, NAME, NUMBER, Evidence, evidence, kind_of_keys
 
 MIN_FACTS_FOR_ONE_NAME = 4
-MIN_SCORE = 2.0
-MIN_COVERAGE = 0.4
+MIN_SCORE = 3.0
+MIN_COVERAGE = 0.5
 MIN_COVERAGE_NAMES_ONLY = 0.6
 
 
