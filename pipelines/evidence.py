@@ -192,6 +192,9 @@ def numbers(text: str) -> set[str]:
             integer, fraction = integer + fraction, None
         value = float(f"{integer}.{fraction}") if fraction else float(integer)
         if scale:
+            # The figure as written counts too: "$800m" and "800 millions" share 800 whatever the
+            # scale word ("m" is also metres).
+            found.add(f"{value:.6g}")
             value *= _SCALES[scale.casefold()]
         elif value < 10 and not fraction:
             continue  # one digit: counts and ranks written as figures in one language, words in another

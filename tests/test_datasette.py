@@ -174,7 +174,7 @@ def test_feed_health_runs_search_and_errors(demo_db, seed):
     assert all(feed["consecutive_failures"] == 0 and feed["last_status"] == 200 for feed in feeds)
     runs = rows(demo_db, "/demo/runs")
     assert len(runs) == 1
-    assert runs[0]["finish_reason"] == "finished" and runs[0]["articles_new"] == 31 and runs[0]["seconds"] >= 0
+    assert runs[0]["finish_reason"] == "finished" and runs[0]["articles_new"] == 38 and runs[0]["seconds"] >= 0
     assert rows(demo_db, "/demo/recent_errors") == []
     found = rows(demo_db, "/demo/search?q=militaires")
     assert seed["cluster"] in {row["cluster"] for row in found}
@@ -345,6 +345,9 @@ def test_story_view_in_headless_chromium(demo_db, seed, tmp_path):
         for copy in seed["copies"]:
             assert f'id="copy-{copy["id"]}"' in html and copy["source"] in html
         assert "<ins>" in html and "<del>" in html
+        for language in ("fr", "en", "ar"):  # the story in every language, one column each
+            assert f'data-language="{language}"' in html
+        assert html.count("data-story-article=") == 7
         first = seed["copies"][0]
         for copy in seed["copies"][1:]:
             assert f"+{minutes(first['published'], copy['published'])} min" in html

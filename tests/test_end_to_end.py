@@ -139,3 +139,19 @@ def test_datasette_shows_stories_copies_and_search(crawled, demo_web, demo_stori
     assert "facet-news-articles-site" in page.text and "facet-news-articles-language" in page.text
     for query in ("feed_health", "runs", "recent_errors"):
         assert datasette_get(db_path, f"/news/{query}.json?_shape=array").status_code == 200
+
+
+def test_the_summary_says_the_seeds_dispatch_is_one_story_in_three_languages(crawled):
+    from storage import NewsDatabase
+    from storage.queries import summary
+
+    db = NewsDatabase.open(crawled[0])
+    try:
+        text = summary(db.conn)
+    finally:
+        db.close()
+    assert "Stories: 17 stories, 5 in more than one language" in text
+    lines = text.split("Stories in more than one language:\n")[1].splitlines()
+    seven = next(line for line in lines if line.startswith("  [7 copies: "))
+    assert sorted(seven.split(": ", 1)[1].split("]")[0].split(", ")) == ["ar 2", "en 2", "fr 3"]
+    assert sorted(lines[lines.index(seven) + 1].rsplit("languages: ", 1)[1].split(",")) == ["ar", "en", "fr"]

@@ -12,7 +12,8 @@ def test_a_number_in_eastern_arabic_digits_matches_its_western_form():
 def test_thousands_and_decimals_are_read_the_way_each_language_writes_them():
     assert numbers(prepare("1.905 / 1,905 / 1 905 / 1\u202f905 / ١٩٠٥")) == {"1905"}
     assert numbers(prepare("près de 2 000, nearly 2,000")) == {"2000"}
-    assert numbers(prepare("1,5 million, 1.5 million, ١٫٥ مليون, R1.5bn")) == {"1.5e+06", "1.5e+09"}
+    assert numbers(prepare("1,5 million, 1.5 million, ١٫٥ مليون, R1.5bn")) == {"1.5", "1.5e+06", "1.5e+09"}
+    assert numbers(prepare("$800m")) == numbers(prepare("800 millions de dollars")) == {"800", "8e+08"}
     assert numbers(prepare("3 enfants, 7 jours")) == set()  # single digits are words elsewhere
 
 
