@@ -119,6 +119,10 @@ for english, others in _EXONYMS.items():
     for spelling in [english, *others.split()]:
         _EXONYM_OF[spelling.replace("_", " ")] = english
 
+_EXONYM = regex.compile(
+    r"(?<!\p{L})(?:" + "|".join(sorted(map(regex.escape, _EXONYM_OF), key=len, reverse=True)) + r")(?!\p{L})"
+)
+
 # Consonant classes shared by both scripts; letters not listed (vowels, h, w, y, and the
 # Arabic letters that stand for them or for sounds Latin spellings leave out) are dropped.
 _LATIN_CLASS = {"b": "b", "p": "b", "f": "f", "v": "f", "t": "t", "d": "t", "s": "s", "z": "s", "x": "ks",
@@ -268,9 +272,8 @@ def names(text: str) -> set[str]:
     """Name keys (exonyms and skeletons) of an already ``prepare``d text."""
     found = set()
     lowered = text.casefold()
-    for spelling, english in _EXONYM_OF.items():
-        if spelling in lowered and regex.search(rf"(?<!\p{{L}}){regex.escape(spelling)}(?!\p{{L}})", lowered):
-            found.add("x:" + english)
+    for match in _EXONYM.finditer(lowered):
+        found.add("x:" + _EXONYM_OF[match.group()])
     for word in _latin_names(text) + _arabic_words(text):
         for part in regex.split(r"[-'’]", word):
             if part.casefold() in _EXONYM_OF or regex.match(r"\p{Arabic}", part) and part in _EXONYM_OF:

@@ -95,7 +95,8 @@ class StoryLinker:
         candidates, frequency = self.index.candidates(keys, published)
         best: StoryLink | None = None
         for candidate in candidates:
-            if language and candidate.language == language:
+            # Each shared key weighs at most 1: fewer than MIN_SCORE of them can never pass.
+            if len(candidate.shared) < MIN_SCORE or (language and candidate.language == language):
                 continue
             found = features(candidate, own, frequency)
             if same_story(found) and (best is None or found.score > (best.score or 0)):

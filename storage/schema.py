@@ -192,7 +192,7 @@ def _stories_v6(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX clusters_story_id ON clusters (story_id)")
     db.execute(
         "CREATE TABLE story_clusters (cluster_id INTEGER PRIMARY KEY, story_id INTEGER NOT NULL, language TEXT,"
-        " published TEXT, numbers INTEGER NOT NULL DEFAULT 0, dates INTEGER NOT NULL DEFAULT 0,"
+        " published TEXT, at REAL, numbers INTEGER NOT NULL DEFAULT 0, dates INTEGER NOT NULL DEFAULT 0,"
         " names INTEGER NOT NULL DEFAULT 0, indexed INTEGER NOT NULL DEFAULT 1)"
     )
     db.execute("CREATE INDEX story_clusters_story_id ON story_clusters (story_id)")
@@ -209,8 +209,9 @@ def _stories_v6(db: sqlite_utils.Database) -> None:
         "  WHERE cluster_id = c.id AND language IS NOT NULL ORDER BY language)), 1, c.size FROM clusters c"
     )
     db.execute(
-        "INSERT INTO story_clusters (cluster_id, story_id, language, published, indexed)"
-        " SELECT c.id, c.id, a.language, coalesce(a.published, a.fetched), 0"
+        "INSERT INTO story_clusters (cluster_id, story_id, language, published, at, indexed)"
+        " SELECT c.id, c.id, a.language, coalesce(a.published, a.fetched),"
+        " unixepoch(coalesce(a.published, a.fetched)), 0"
         " FROM clusters c LEFT JOIN articles a ON a.id = c.representative_id"
     )
 

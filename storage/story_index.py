@@ -18,11 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .dedup_index import SECONDS_PER_DAY, DedupIndex
-from .times import parse_time
 
-# A key that hundreds of clusters of the window share is a year, a round figure or a country:
-# it says nothing of one story, and reading its rows is slow.
-MAX_ROWS_PER_LOOKUP = 20000
+# A key that more clusters than this of one day share is a year, a round figure or a country:
+# it says nothing of one story, and reading its rows would make every lookup slow.
+MAX_CLUSTERS_PER_KEY = 50
+COMPOUND_TERMS = 400
 
 
 @dataclass
@@ -63,33 +63,59 @@ class StoryIndex:
         self, keys: dict[int, str], published: str | None
     ) -> tuple[list[StoryCandidate], dict[int, int]]:
         """The clusters of the time window sharing at least one key, and for each key the number
-        of clusters of the window holding it (its document frequency)."""
+        of clusters of the window holding it (its document frequency).
+
+        A key held by more than ``MAX_CLUSTERS_PER_KEY`` clusters of a period (a year, a country)
+        is left out: it would weigh under 1/50 and its rows are what would make a lookup slow.
+        """
         if not keys:
             return [], {}
         periods = self.periods_around(published)
-        moment = parse_time(published)
-        key_list = list(keys)
-        rows = self.conn.execute(
-            f"SELECT e.key, c.cluster_id, c.story_id, c.language, c.published, c.numbers, c.dates, c.names"
-            f" FROM story_evidence e JOIN story_clusters c ON c.cluster_id = e.cluster_id"
-            f" WHERE e.period IN ({','.join('?' * len(periods))}) AND e.key IN ({','.join('?' * len(key_list))})"
-            f" LIMIT {MAX_ROWS_PER_LOOKUP}",
-            [*periods, *key_list],
-        ).fetchall()
-        frequency: dict[int, int] = defaultdict(int)
+        pairs = [(period, key) for period in periods for key in keys]
+        # One bounded read per (period, key) through the primary key, a few hundred to a statement
+        # (SQLite allows 500 terms in a compound select).
+        rows = []
+        for start in range(0, len(pairs), COMPOUND_TERMS):
+            chunk = pairs[start : start + COMPOUND_TERMS]
+            sql = " UNION ALL ".join(
+                "SELECT * FROM (SELECT key, cluster_id FROM story_evidence WHERE period = ? AND key = ?"
+                f" LIMIT {MAX_CLUSTERS_PER_KEY + 1})"
+                for _ in chunk
+            )
+            rows += self.conn.execute(sql, [value for pair in chunk for value in pair]).fetchall()
+        per_key: dict[int, list[int]] = defaultdict(list)
+        for key, cluster_id in rows:
+            per_key[key].append(cluster_id)
+        per_key = {key: clusters for key, clusters in per_key.items() if len(clusters) <= MAX_CLUSTERS_PER_KEY}
+        wanted = {cluster_id for clusters in per_key.values() for cluster_id in clusters}
+        if not wanted:
+            return [], {}
+        moment = DedupIndex.timestamp_of(published)
+        reach = self.window_hours * 3600
+        clusters = {
+            row[0]: row
+            for row in self.conn.execute(
+                f"SELECT cluster_id, story_id, language, published, at, numbers, dates, names FROM story_clusters"
+                f" WHERE cluster_id IN ({','.join('?' * len(wanted))}) AND at BETWEEN ? AND ?",
+                [*wanted, moment - reach, moment + reach],
+            )
+        }
+        frequency: dict[int, int] = {}
         found: dict[int, StoryCandidate] = {}
-        for key, cluster_id, story_id, language, other_published, n, d, e in rows:
-            other = parse_time(other_published)
-            if moment and other and abs((moment - other).total_seconds()) > self.window_hours * 3600:
+        for key, holders in per_key.items():
+            in_window = [cluster_id for cluster_id in holders if cluster_id in clusters]
+            if not in_window:
                 continue
-            frequency[key] += 1
-            candidate = found.get(cluster_id)
-            if candidate is None:
-                candidate = found[cluster_id] = StoryCandidate(
-                    cluster_id, story_id, language, other_published, {"n": n, "d": d, "e": e}
-                )
-            candidate.shared[key] = keys[key]
-        return list(found.values()), dict(frequency)
+            frequency[key] = len(in_window)
+            for cluster_id in in_window:
+                candidate = found.get(cluster_id)
+                if candidate is None:
+                    _c, story_id, language, other_published, _at, n, d, e = clusters[cluster_id]
+                    candidate = found[cluster_id] = StoryCandidate(
+                        cluster_id, story_id, language, other_published, {"n": n, "d": d, "e": e}
+                    )
+                candidate.shared[key] = keys[key]
+        return list(found.values()), frequency
 
     def add(
         self, cluster_id: int, story_id: int, language: str | None, published: str | None, keys: dict[int, str]
@@ -97,9 +123,10 @@ class StoryIndex:
         """Index one new cluster under its story; the caller owns the transaction."""
         sizes = {kind: sum(1 for k in keys.values() if k == kind) for kind in ("n", "d", "e")}
         self.conn.execute(
-            "INSERT OR REPLACE INTO story_clusters (cluster_id, story_id, language, published, numbers, dates, names)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [cluster_id, story_id, language, published, sizes["n"], sizes["d"], sizes["e"]],
+            "INSERT OR REPLACE INTO story_clusters (cluster_id, story_id, language, published, at, numbers, dates, names)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [cluster_id, story_id, language, published, DedupIndex.timestamp_of(published), sizes["n"], sizes["d"],
+             sizes["e"]],
         )
         if keys:
             self.conn.execute(
