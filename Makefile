@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup bench-dedup bench
+.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup eval-stories bench-dedup bench
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ eval-sites: $(BIN)/.installed
 # Score python -m crawler dedup against plain MinHash LSH on ../shared/corpus/wirecopies (skipped if absent).
 eval-dedup: $(BIN)/.installed
 	$(BIN)/python scripts/eval_dedup.py
+
+# Score the cross-language stories of python -m crawler dedup on ../shared/corpus/crosslingual, beside clusters only.
+eval-stories: $(BIN)/.installed
+	$(BIN)/python scripts/eval_stories.py
 
 # Insert 1,000,000 synthetic articles into a fresh dedup index; print articles/s, lookup p50/p99, RSS, cold start.
 bench-dedup: $(BIN)/.installed

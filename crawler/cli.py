@@ -5,6 +5,7 @@
     python -m crawler dedup ARTICLES.jsonl [--db FILE]      (or - for standard input)
     python -m crawler summary [--db FILE]
     python -m crawler reclean [--site SITE] [--db FILE]
+    python -m crawler relink [--db FILE]
 
 Exit codes: 0 done, 1 the input had no result (no article on the page), 2 bad usage or
 unreadable input (missing file, bad JSON).
@@ -27,6 +28,7 @@ from pipelines.article.extraction import ExtractionError, TemplateOptions, extra
 from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
 from pipelines.article.signature import Signature, remove_lines
 from pipelines.article.templates import SiteModel
+from pipelines.stories import StoryLinker
 from storage import NewsDatabase, article_id_for, site_of
 from storage.queries import summary
 
@@ -206,27 +208,46 @@ def cmd_dedup(args: argparse.Namespace, out: IO[str]) -> int:
                 )
             assigner = ClusterAssigner.from_settings(dedup_index_from_settings(db, settings), settings)
             site_lines = db.site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
+            linker = StoryLinker.from_settings(db.conn, settings)
             stream = sys.stdin if from_stdin else open(args.articles, encoding="utf-8")
             source = "standard input" if from_stdin else args.articles
+            # Printed at the end: a later version can join an earlier row's story to another.
+            answers: list[tuple[Any, int, int]] = []
+            moved: dict[int, int] = {}
             try:
                 for count, row in enumerate(_read_jsonl(stream, source), start=1):
                     db.begin()
+                    article_id = article_id_for(f"wirecrawl-dedup:{row['id']}")
                     assignment = cluster_text(
                         assigner,
                         site_lines,
-                        article_id_for(f"wirecrawl-dedup:{row['id']}"),
+                        article_id,
                         row.get("site") or (site_of(row["url"]) if row.get("url") else ""),
                         row["text"],
                         row.get("published"),
                         num_perm,
                         shingle_words,
                     )
-                    out.write(json.dumps({"id": row["id"], "cluster": assignment.cluster_id}) + "\n")
+                    story = linker.story_for(
+                        assignment.cluster_id,
+                        assignment.matched_article_id is None,
+                        row.get("title"),
+                        row["text"],
+                        row.get("language"),
+                        row.get("published"),
+                    )
+                    for absorbed in story.absorbed:
+                        db.absorb_story(absorbed, story.story_id)
+                        moved[absorbed] = story.story_id
+                    answers.append((row["id"], assignment.cluster_id, story.story_id))
                     if count % COMMIT_EVERY == 0:
                         db.commit()
             finally:
                 if not from_stdin:
                     stream.close()
+            db.commit()
+            for article, cluster, story_id in answers:
+                out.write(json.dumps({"id": article, "cluster": cluster, "story": moved.get(story_id, story_id)}) + "\n")
         finally:
             db.close()
     return 0
@@ -270,6 +291,18 @@ def cmd_reclean(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_relink(args: argparse.Namespace, out: IO[str]) -> int:
+    """Link the stored clusters that have no story evidence yet (stored before stories)."""
+    db = _open_existing(args.db)
+    try:
+        read, linked = StoryLinker.from_settings(db.conn, _settings()).relink(db)
+        stories = db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
+        out.write(f"relink: {read} clusters read, {linked} linked to a story in another language; {stories} stories\n")
+    finally:
+        db.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crawler", description="wirecrawl's extraction and dedup, outside a crawl.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -280,7 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--db", help="with -: use and update the site templates of this database (default: a temporary one)")
     extract.set_defaults(handler=cmd_extract)
 
-    dedup = commands.add_parser("dedup", help="assign wire-copy clusters to JSON lines {id, text, ...}")
+    dedup = commands.add_parser(
+        "dedup", help="assign wire-copy clusters and stories to JSON lines {id, text, title, language, published, ...}"
+    )
     dedup.add_argument("articles", help="a JSON-lines file, or - for standard input")
     dedup.add_argument("--db", help="use and add to the dedup index of this database (default: a temporary index)")
     dedup.set_defaults(handler=cmd_dedup)
@@ -288,6 +323,11 @@ def build_parser() -> argparse.ArgumentParser:
     summary_parser = commands.add_parser("summary", help="print what a database holds: articles, clusters, sources")
     summary_parser.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
     summary_parser.set_defaults(handler=cmd_summary)
+    relink = commands.add_parser(
+        "relink", help="link the stored clusters stored before stories (or not yet linked) to stories in other languages"
+    )
+    relink.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
+    relink.set_defaults(handler=cmd_relink)
     reclean = commands.add_parser(
         "reclean", help="remove from stored articles the boilerplate lines their site's model learned since"
     )

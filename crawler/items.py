@@ -36,3 +36,4 @@ class ArticleItem(scrapy.Item):
     id = scrapy.Field()
     cluster_id = scrapy.Field()
     similarity = scrapy.Field()
+    story_id = scrapy.Field()  # the story of its cluster (pipelines/stories.py)

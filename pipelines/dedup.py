@@ -21,6 +21,7 @@ Then ``ClusterAssigner.assign`` decides, against the persistent index:
    Clusters are never merged afterwards, so one weak link cannot chain two stories together,
    and a cluster's id never changes.
 
+Each new cluster then gets its story (``pipelines/stories.py``); a copy takes its cluster's.
 ``python -m crawler dedup`` runs the same classes on JSON lines.
 """
 
@@ -35,6 +36,7 @@ import numpy as np
 from storage import DedupIndex, SiteLines, article_id_for, hours_between, site_of
 
 from .database import news_database
+from .stories import StoryLinker
 from .article.signature import Signature, sign, without_known_lines
 
 if TYPE_CHECKING:
@@ -155,6 +157,7 @@ class DedupPipeline:
         self.db = news_database(crawler)
         self.assigner = ClusterAssigner.from_settings(dedup_index_from_settings(self.db, crawler.settings), crawler.settings)
         self.site_lines: SiteLines = self.db.site_lines(crawler.settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
+        self.linker = StoryLinker.from_settings(self.db.conn, crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -190,4 +193,18 @@ class DedupPipeline:
         self.site_lines.observe(site_of(url), item.pop("line_keys", ()), assignment.cluster_id)
         stat = "new_cluster" if assignment.matched_article_id is None else "joined_cluster"
         self.crawler.stats.inc_value(f"wirecrawl/dedup/{stat}")
+        story = self.linker.story_for(
+            assignment.cluster_id,
+            assignment.matched_article_id is None,
+            item.get("title"),
+            item["text"],
+            item.get("language"),
+            item.get("published") or item.get("fetched"),
+        )
+        item["story_id"] = story.story_id
+        if story.matched_cluster_id is not None:
+            self.crawler.stats.inc_value("wirecrawl/stories/linked_cluster")
+        for absorbed in story.absorbed:
+            self.db.absorb_story(absorbed, story.story_id)
+            self.crawler.stats.inc_value("wirecrawl/stories/joined_story")
         return item

@@ -12,6 +12,13 @@ does), then measures, in that order:
   year (what a backfill asks: mostly index pages that no cache holds, read from disk);
 - peak RSS of the benchmark process.
 
+Each insert also gives the article its story, as the crawl's ``DedupPipeline`` does: a copy
+reads its cluster's story, a new cluster is linked through the story index
+(``pipelines/stories.py``) with synthetic evidence keys (25 a cluster, drawn from a skewed
+vocabulary, so that a few keys, like a year or a country, are shared by many clusters of a
+day and most by few); reading the evidence from a text is the extraction's cost, measured apart
+(``scripts/bench_stories.py``). ``--no-stories`` leaves the stories out, for the index alone.
+
 The articles are MinHash signatures, not texts (signing is the extraction worker's cost, not the
 index's): random signatures spread over a year of publication times (about 2,700 a day, a large
 crawl), of which one in five is a copy of a recent article with 30% of its values changed, so
@@ -38,6 +45,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from pipelines.dedup import ClusterAssigner  # noqa: E402
+from pipelines.evidence import Evidence  # noqa: E402
+from pipelines.stories import StoryLinker  # noqa: E402
+from storage.story_index import StoryIndex  # noqa: E402
 from storage import BackgroundCheckpoints, NewsDatabase  # noqa: E402
 
 NUM_PERM = 128
@@ -74,7 +84,18 @@ def synthetic_stream(count: int, seed: int = 7):
         yield (number + 1) * 7919, values, int(rng.integers(80, 600)), f"{number:040x}", published
 
 
-def insert(path: Path, count: int) -> tuple[float, float]:
+LANGUAGES = ("fr", "en", "ar")
+EVIDENCE_KEYS = 25
+
+
+def synthetic_evidence(rng: np.random.Generator) -> Evidence:
+    """25 evidence keys from a Zipf-like vocabulary of a million: a few very common, most rare."""
+    keys = (rng.zipf(1.3, EVIDENCE_KEYS) % 1_000_000).astype(np.int64) * 2654435761 % (1 << 62)
+    numbers, dates, names = np.array_split(np.unique(keys), 3)
+    return Evidence(frozenset(map(int, numbers)), frozenset(map(int, dates)), frozenset(map(int, names)))
+
+
+def insert(path: Path, count: int, stories: bool = True) -> tuple[float, float]:
     """Articles/s into the index, overall and over the last tenth.
 
     Only the index's work is timed (lookup, verification, add, commits): making up the
@@ -83,12 +104,21 @@ def insert(path: Path, count: int) -> tuple[float, float]:
     db = NewsDatabase.open(path)
     checkpoints = BackgroundCheckpoints(db)
     assigner = ClusterAssigner(db.dedup_index())
+    linker = StoryLinker(StoryIndex(db.conn, window_hours=24))
+    rng = np.random.default_rng(3)
     spent = last_tenth_spent = 0.0
     tenth = max(1, count // 10)
     for number, (article_id, values, shingles, text_hash, published) in enumerate(synthetic_stream(count), start=1):
+        evidence = synthetic_evidence(rng) if stories else None
+        language = LANGUAGES[number % 3]
         started = time.perf_counter()
         db.begin()
-        assigner.assign(article_id, values, shingles, text_hash, published)
+        assignment = assigner.assign(article_id, values, shingles, text_hash, published)
+        if evidence is not None:
+            if assignment.matched_article_id is None:
+                linker.link(assignment.cluster_id, language, published, evidence)
+            else:
+                linker.index.story_of(assignment.cluster_id)
         if number % 1000 == 0:
             db.commit()
             checkpoints.request()
@@ -126,11 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1_000_000, help="how many to insert (default 1,000,000)")
     parser.add_argument("--keep", type=Path, help="write the index to this file and keep it")
+    parser.add_argument("--no-stories", action="store_true", help="the dedup index alone, without story linking")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-dedup-") as scratch:
         path = args.keep or Path(scratch) / "index.db"
         print(f"Inserting {args.articles:,} synthetic articles into {path}")
-        overall, last_tenth = insert(path, args.articles)
+        overall, last_tenth = insert(path, args.articles, stories=not args.no_stories)
         cold = float(subprocess.run(
             [sys.executable, "-c", COLD_START.format(root=str(ROOT), path=str(path))],
             capture_output=True, text=True, check=True,
@@ -141,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         any_p50, any_p99 = lookups(path, 0, 365)
         size = sum(f.stat().st_size for f in path.parent.glob(path.name + "*")) / 2**20
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"articles/s into the index   {overall:,.0f} (last tenth: {last_tenth:,.0f})   target >= 2,000")
+    with_stories = "without stories" if args.no_stories else "with story linking"
+    print(f"articles/s into the index   {overall:,.0f} (last tenth: {last_tenth:,.0f})   target >= 2,000   ({with_stories})")
     print(f"lookup latency p50 / p99    {p50:.2f} ms / {p99:.2f} ms   target p99 <= 5 ms"
           "   (new articles: the last week, as a crawl asks)")
     print(f"  ... any day of the year   {any_p50:.2f} ms / {any_p99:.2f} ms   (a backfill: cold pages, read from disk)")

@@ -44,6 +44,8 @@ NEWS_DEDUP_CONTAINMENT = 0.65
 NEWS_DEDUP_WINDOW_HOURS = 48
 # Jaccard similarity from which the LSH index proposes candidates (lower finds shorter excerpts).
 NEWS_DEDUP_CANDIDATE_THRESHOLD = 0.15
+# An agency's language services publish their versions of a dispatch within hours of each other.
+NEWS_STORY_WINDOW_HOURS = 24
 # A line a site prints under articles of this many different stories is its boilerplate.
 NEWS_BOILERPLATE_CLUSTERS = 3
 # A site's article template read by the generic pass on this many pages is used alone (0: never).

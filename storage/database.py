@@ -180,6 +180,8 @@ class NewsDatabase:
         self.path = self._file_path()
         self._site_lines: SiteLines | None = None
         self._site_templates: SiteTemplates | None = None
+        # Stories joined into others in this process (StoryLinker's rule 5): old id -> new id.
+        self._absorbed_stories: dict[int, int] = {}
         self.db = sqlite_utils.Database(conn)
         ensure_schema(self.db)
         if isinstance(conn, _GuardedConnection):
@@ -405,11 +407,14 @@ class NewsDatabase:
         )
         if cursor.rowcount == 0:
             return False
+        story_id = article.get("story_id") or record["cluster_id"]
+        story_id = self._absorbed_stories.get(story_id, story_id)
         if record["cluster_id"] == record["id"]:
             self.conn.execute(
-                "INSERT INTO clusters (id, representative_id, title, first_seen, first_published, last_published, size)"
-                " VALUES (?, ?, ?, ?, ?, ?, 1)",
-                [record["id"], record["id"], record["title"], record["fetched"], record["published"], record["published"]],
+                "INSERT INTO clusters (id, representative_id, title, first_seen, first_published, last_published, size,"
+                " story_id) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+                [record["id"], record["id"], record["title"], record["fetched"], record["published"], record["published"],
+                 story_id],
             )
         else:
             self.conn.execute(
@@ -419,7 +424,85 @@ class NewsDatabase:
                 " WHERE id = :cluster",
                 {"p": record["published"], "cluster": record["cluster_id"]},
             )
+        self._count_in_story(story_id, record, new_cluster=record["cluster_id"] == record["id"])
         return True
+
+    def _count_in_story(self, story_id: int, record: dict[str, Any], new_cluster: bool) -> None:
+        """Count one article in its story's row, created with its first cluster."""
+        values = {"story": story_id, "p": record["published"], "lang": record["language"], "new": int(new_cluster)}
+        cursor = self.conn.execute(
+            "UPDATE stories SET size = size + 1, clusters = clusters + :new,"
+            " first_published = min(coalesce(first_published, :p), coalesce(:p, first_published)),"
+            " last_published = max(coalesce(last_published, :p), coalesce(:p, last_published)),"
+            " languages = CASE WHEN :lang IS NULL OR instr(',' || coalesce(languages, '') || ',', ',' || :lang || ',')"
+            " THEN languages ELSE trim(coalesce(languages, '') || ',' || :lang, ',') END"
+            " WHERE id = :story",
+            values,
+        )
+        if cursor.rowcount == 0:
+            self.conn.execute(
+                "INSERT INTO stories (id, representative_id, title, first_seen, first_published, last_published,"
+                " languages, clusters, size) VALUES (?, ?, ?, ?, ?, ?, ?, 1, 1)",
+                [story_id, record["cluster_id"], record["title"], record["fetched"], record["published"],
+                 record["published"], record["language"]],
+            )
+
+    def clusters_to_relink(self) -> list[tuple[int, str | None, str, str | None, str | None]]:
+        """(cluster, title, text, language, published) of each stored cluster whose evidence is not
+        indexed yet (stored before stories), its representative's, in publication order."""
+        return self.conn.execute(
+            "SELECT s.cluster_id, a.title, a.text, a.language, coalesce(a.published, a.fetched)"
+            " FROM story_clusters s JOIN clusters c ON c.id = s.cluster_id JOIN articles a ON a.id = c.representative_id"
+            " WHERE s.indexed = 0 ORDER BY coalesce(a.published, a.fetched), s.cluster_id"
+        ).fetchall()
+
+    def absorb_story(self, story_id: int, into_story_id: int) -> None:
+        """Put a story's clusters under another story and drop its row. Articles of the story not
+        yet written (the crawl writes in batches) are written under the other story too."""
+        self.begin()
+        self._absorbed_stories[story_id] = into_story_id
+        self.conn.execute("UPDATE clusters SET story_id = ? WHERE story_id = ?", [into_story_id, story_id])
+        self.conn.execute("UPDATE story_clusters SET story_id = ? WHERE story_id = ?", [into_story_id, story_id])
+        self._recount_story(story_id)
+        if self.conn.execute("SELECT 1 FROM stories WHERE id = ?", [into_story_id]).fetchone():
+            self._recount_story(into_story_id)
+        elif self.conn.execute("SELECT 1 FROM clusters WHERE story_id = ?", [into_story_id]).fetchone():
+            # Its first article is still pending while the absorbed cluster's are stored.
+            self._create_story_from_clusters(into_story_id)
+
+    def _create_story_from_clusters(self, story_id: int) -> None:
+        self.conn.execute(
+            "INSERT INTO stories (id, representative_id, title, first_seen, first_published, last_published, clusters,"
+            " size) SELECT :s, representative_id, title, first_seen, first_published, last_published, 0, 0"
+            " FROM clusters WHERE story_id = :s ORDER BY first_seen LIMIT 1",
+            {"s": story_id},
+        )
+        self._recount_story(story_id)
+
+    def move_cluster(self, cluster_id: int, story_id: int) -> None:
+        """Put a cluster under another story, and recount both stories (a story left empty goes)."""
+        old = self.conn.execute("SELECT story_id FROM clusters WHERE id = ?", [cluster_id]).fetchone()
+        self.begin()
+        self.conn.execute("UPDATE clusters SET story_id = ? WHERE id = ?", [story_id, cluster_id])
+        self.conn.execute("UPDATE story_clusters SET story_id = ? WHERE cluster_id = ?", [story_id, cluster_id])
+        for story in {story_id, old[0] if old else None} - {None}:
+            self._recount_story(story)
+
+    def _recount_story(self, story_id: int) -> None:
+        if not self.conn.execute("SELECT 1 FROM clusters WHERE story_id = ?", [story_id]).fetchone():
+            self.conn.execute("DELETE FROM stories WHERE id = ?", [story_id])
+            return
+        self.conn.execute(
+            "UPDATE stories SET clusters = (SELECT count(*) FROM clusters WHERE story_id = :s),"
+            " size = (SELECT sum(size) FROM clusters WHERE story_id = :s),"
+            " first_published = (SELECT min(first_published) FROM clusters WHERE story_id = :s),"
+            " last_published = (SELECT max(last_published) FROM clusters WHERE story_id = :s),"
+            " languages = (SELECT group_concat(language, ',') FROM (SELECT DISTINCT a.language FROM articles a"
+            "  JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = :s AND a.language IS NOT NULL"
+            "  ORDER BY a.language))"
+            " WHERE id = :s",
+            {"s": story_id},
+        )
 
     # --- errors and runs ---
 

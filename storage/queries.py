@@ -19,6 +19,18 @@ LIMIT :limit
 """
 
 
+STORIES_ACROSS_LANGUAGES_SQL = """
+SELECT s.id, s.size, s.title, s.languages,
+       (SELECT group_concat(language || ' ' || copies, ', ') FROM (
+            SELECT a.language, count(*) AS copies FROM clusters c JOIN articles a ON a.cluster_id = c.id
+            WHERE c.story_id = s.id GROUP BY a.language ORDER BY min(coalesce(a.published, a.fetched)))) AS per_language
+FROM stories s
+WHERE s.languages LIKE '%,%'
+ORDER BY s.size DESC, s.first_published
+LIMIT :limit
+"""
+
+
 def counts(conn: sqlite3.Connection) -> dict[str, Any]:
     one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
     return {
@@ -27,6 +39,8 @@ def counts(conn: sqlite3.Connection) -> dict[str, Any]:
         "clusters": one("SELECT count(*) FROM clusters"),
         "clusters_with_copies": one("SELECT count(*) FROM clusters WHERE size > 1"),
         "errors": one("SELECT count(*) FROM errors"),
+        "stories": one("SELECT count(*) FROM stories"),
+        "stories_across_languages": one("SELECT count(*) FROM stories WHERE languages LIKE '%,%'"),
         "languages": dict(
             conn.execute("SELECT coalesce(language, '?'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC").fetchall()
         ),
@@ -35,6 +49,12 @@ def counts(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def largest_clusters(conn: sqlite3.Connection, limit: int = 5) -> list[dict[str, Any]]:
     cursor = conn.execute(LARGEST_CLUSTERS_SQL, {"limit": limit})
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def stories_across_languages(conn: sqlite3.Connection, limit: int = 5) -> list[dict[str, Any]]:
+    cursor = conn.execute(STORIES_ACROSS_LANGUAGES_SQL, {"limit": limit})
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -51,7 +71,8 @@ def summary(conn: sqlite3.Connection, limit: int = 5) -> str:
     languages = ", ".join(f"{language} {number}" for language, number in c["languages"].items())
     lines = [
         f"Articles stored: {c['articles']} from {c['sites']} sites ({languages or 'none'})",
-        f"Clusters: {c['clusters']} stories, {c['clusters_with_copies']} with more than one copy",
+        f"Clusters: {c['clusters']} same-language clusters, {c['clusters_with_copies']} with more than one copy",
+        f"Stories: {c['stories']} stories, {c['stories_across_languages']} in more than one language",
     ]
     run = last_run(conn)
     if run:
@@ -67,4 +88,10 @@ def summary(conn: sqlite3.Connection, limit: int = 5) -> str:
         for cluster in clusters:
             lines.append(f"  [{cluster['size']} copies] {cluster['title']}")
             lines.append(f"      cluster {cluster['id']}; sources: {cluster['sources']}; languages: {cluster['languages']}")
+    stories = stories_across_languages(conn, limit)
+    if stories:
+        lines.append("Stories in more than one language:")
+        for story in stories:
+            lines.append(f"  [{story['size']} copies: {story['per_language']}] {story['title']}")
+            lines.append(f"      story {story['id']}; languages: {story['languages']}")
     return "\n".join(lines) + "\n"

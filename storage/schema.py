@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -185,6 +185,47 @@ def _site_templates_v6(db: sqlite_utils.Database) -> None:
     )
 
 
+def _stories_v7(db: sqlite_utils.Database) -> None:
+    """Stories above clusters (issue 16): a story groups the clusters of one event in several
+    languages. ``stories`` holds one row per story and ``clusters.story_id`` its clusters; the
+    story index (``storage/story_index.py``) holds each cluster's evidence keys.
+
+    Every cluster stored before gets a story of its own, with the cluster's id, and no evidence:
+    ``python -m crawler relink`` reads their texts and links them.
+    """
+    db.execute(
+        "CREATE TABLE stories (id INTEGER PRIMARY KEY, representative_id INTEGER, title TEXT, first_seen TEXT,"
+        " first_published TEXT, last_published TEXT, languages TEXT, clusters INTEGER NOT NULL DEFAULT 1,"
+        " size INTEGER NOT NULL DEFAULT 1)"
+    )
+    db.execute("ALTER TABLE clusters ADD COLUMN story_id INTEGER REFERENCES stories(id)")
+    db.execute("CREATE INDEX clusters_story_id ON clusters (story_id)")
+    db.execute(
+        "CREATE TABLE story_clusters (cluster_id INTEGER PRIMARY KEY, story_id INTEGER NOT NULL, language TEXT,"
+        " published TEXT, at REAL, numbers INTEGER NOT NULL DEFAULT 0, dates INTEGER NOT NULL DEFAULT 0,"
+        " names INTEGER NOT NULL DEFAULT 0, indexed INTEGER NOT NULL DEFAULT 1)"
+    )
+    db.execute("CREATE INDEX story_clusters_story_id ON story_clusters (story_id)")
+    db.execute(
+        "CREATE TABLE story_evidence (period INTEGER NOT NULL, key INTEGER NOT NULL, cluster_id INTEGER NOT NULL,"
+        " PRIMARY KEY (period, key, cluster_id)) WITHOUT ROWID"
+    )
+    db.execute("UPDATE clusters SET story_id = id")
+    db.execute(
+        "INSERT INTO stories (id, representative_id, title, first_seen, first_published, last_published, languages,"
+        " clusters, size)"
+        " SELECT c.id, c.representative_id, c.title, c.first_seen, c.first_published, c.last_published,"
+        " (SELECT group_concat(language, ',') FROM (SELECT DISTINCT language FROM articles"
+        "  WHERE cluster_id = c.id AND language IS NOT NULL ORDER BY language)), 1, c.size FROM clusters c"
+    )
+    db.execute(
+        "INSERT INTO story_clusters (cluster_id, story_id, language, published, at, indexed)"
+        " SELECT c.id, c.id, a.language, coalesce(a.published, a.fetched),"
+        " unixepoch(coalesce(a.published, a.fetched)), 0"
+        " FROM clusters c LEFT JOIN articles a ON a.id = c.representative_id"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_v1,
     _feed_backoff_v2,
@@ -192,6 +233,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _article_modified_v4,
     _fts_hashsize_v5,
     _site_templates_v6,
+    _stories_v7,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -213,3 +213,34 @@ def compare_copies(copies: list[dict[str, Any]], representative_id: int | None =
         "first": ordered[0] if ordered[0]["minutes_after_first"] is not None else None,
         "span_minutes": max(timed) if timed else None,
     }
+
+
+def across_languages(copies: list[dict[str, Any]], clusters: list[dict[str, Any]]) -> dict[str, Any]:
+    """One story's copies in every language on one timeline, and each language's first copy.
+
+    ``copies`` are rows of ``articles`` of all the story's clusters (with ``cluster_id`` and
+    ``language``); ``clusters`` are its ``clusters`` rows (``id``, ``representative_id``, ``size``).
+    Returns ``{"timeline", "languages", "first_language"}``: the timeline is ``spread`` over every
+    copy; each language is ``{"language", "first", "after_story_first", "copies", "clusters"}``
+    (its first copy and how long after the story's first copy it came, its number of copies, and
+    its clusters, each with its representative), languages in the order they first published.
+    """
+    timeline = spread(copies)
+    by_id = {copy["id"]: copy for copy in timeline}
+    languages: dict[str, dict[str, Any]] = {}
+    for copy in timeline:
+        language = copy.get("language") or "?"
+        entry = languages.setdefault(
+            language, {"language": language, "first": copy, "after_story_first": copy["after_first"], "copies": 0,
+                       "clusters": []},
+        )
+        entry["copies"] += 1
+    for cluster in clusters:
+        representative = by_id.get(cluster["representative_id"])
+        if representative is None:
+            continue
+        entry = languages.get(representative.get("language") or "?")
+        if entry is not None:
+            entry["clusters"].append({**cluster, "representative": representative})
+    ordered = list(languages.values())
+    return {"timeline": timeline, "languages": ordered, "first_language": ordered[0]["language"] if ordered else None}

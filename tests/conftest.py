@@ -42,6 +42,15 @@ def demo_stories() -> dict[str, str]:
     return json.loads((WEB_ROOT / "stories.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session")
+def demo_events(demo_stories) -> dict[str, str]:
+    """Ground truth of the demo web's stories across languages: page -> event key (events.json
+    groups the story keys of one event's language versions; any other story key is its own event)."""
+    groups = json.loads((WEB_ROOT / "events.json").read_text(encoding="utf-8"))
+    event_of_story = {story: event for event, stories in groups.items() for story in stories}
+    return {page: event_of_story.get(story, story) for page, story in demo_stories.items()}
+
+
 def run_crawl(db_path: Path, feeds: str, *settings: str) -> subprocess.CompletedProcess[str]:
     """``python -m scrapy crawl feeds`` in a subprocess, as cron or a user runs it."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "settings.demo", "WIRECRAWL_DB": str(db_path)}

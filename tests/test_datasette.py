@@ -46,6 +46,7 @@ def seed(demo_db) -> dict:
     """The seed story: its cluster id and its copies (id, source, published), from the database."""
     db = sqlite_utils.Database(demo_db)
     cluster = next(db.query("SELECT cluster_id FROM articles WHERE title = ?", [SEED_TITLE]))["cluster_id"]
+    story = next(db.query("SELECT story_id FROM clusters WHERE id = ?", [cluster]))["story_id"]
     copies = list(
         db.query(
             "SELECT a.id, coalesce(a.site_name, f.name, a.site) AS source, a.published"
@@ -53,7 +54,7 @@ def seed(demo_db) -> dict:
             [cluster],
         )
     )
-    return {"cluster": cluster, "copies": copies}
+    return {"cluster": cluster, "story": story, "copies": copies}
 
 
 def get(db_path: Path, *paths: str):
@@ -93,17 +94,21 @@ def test_every_canned_query_answers(demo_db):
         assert json.status_code == 200 and json.json()["ok"], name
 
 
-def test_stories_one_row_per_story_with_copies_sources_languages(demo_db, demo_stories, seed):
+def test_stories_one_row_per_story_with_copies_per_language_and_sources(demo_db, demo_events, seed):
     stories = rows(demo_db, "/demo/stories")
-    assert len(stories) == len(set(demo_stories.values()))
-    assert {"cluster", "title", "copies", "first_published", "last_published", "first_seen", "sources", "languages"} <= set(stories[0])
-    row = next(row for row in stories if row["cluster"] == seed["cluster"])
-    assert row["copies"] == 3 and row["languages"] == "fr"
-    assert set(row["sources"].split(",")) == SEED_SOURCES
+    assert len(stories) == len(set(demo_events.values()))
+    assert {"story", "title", "copies", "languages", "copies_per_language", "clusters", "first_published",
+            "last_published", "first_seen", "sources"} <= set(stories[0])  # fmt: skip
+    # The seed's dispatch is one story: its French cluster, and its English and Arabic versions.
+    row = next(row for row in stories if row["story"] == seed["story"])
+    assert row["copies"] == 3 + 2 + 2 and row["clusters"] == 3
+    assert sorted(row["languages"].split(",")) == ["ar", "en", "fr"]
+    assert sorted(row["copies_per_language"].split(", ")) == ["ar 2", "en 2", "fr 3"]
+    assert SEED_SOURCES <= set(row["sources"].split(","))
     ordered = [row["last_published"] for row in stories]
     assert ordered == sorted(ordered, reverse=True)
     pages_per_story: dict[str, int] = {}
-    for story in demo_stories.values():
+    for story in demo_events.values():
         pages_per_story[story] = pages_per_story.get(story, 0) + 1
     several = rows(demo_db, "/demo/stories?min_copies=2")
     assert len(several) == sum(1 for count in pages_per_story.values() if count >= 2)
@@ -144,16 +149,39 @@ def test_new_since(demo_db, demo_stories, seed):
     assert all(row["news"] == "new story" for row in rows(demo_db, "/demo/new_since?since=2000-01-01"))
 
 
+def test_new_since_says_new_language_when_a_story_gains_one(demo_db, seed):
+    db = sqlite_utils.Database(demo_db)
+    copies = list(db.query(
+        "SELECT a.language, a.published FROM articles a JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = ?"
+        " ORDER BY a.published", [seed["story"]],
+    ))  # fmt: skip
+    firsts = {}
+    for copy in copies:
+        firsts.setdefault(copy["language"], copy["published"])
+    later_language, since = max(firsts.items(), key=lambda item: item[1])
+    assert since > copies[0]["published"]  # another language came first
+    recent = [row for row in rows(demo_db, f"/demo/new_since?since={urllib.parse.quote(since)}")
+              if row["story_id"] == seed["story"]]  # fmt: skip
+    news = {(row["language"], row["published"]): row["news"] for row in recent}
+    assert news[(later_language, since)] == "new language"
+    assert all(value == "new copy" for (language, published), value in news.items() if language != later_language
+               or published != since)  # fmt: skip
+
+
 def test_feed_health_runs_search_and_errors(demo_db, seed):
     feeds = rows(demo_db, "/demo/feed_health")
     assert len(feeds) == 7
     assert all(feed["consecutive_failures"] == 0 and feed["last_status"] == 200 for feed in feeds)
     runs = rows(demo_db, "/demo/runs")
     assert len(runs) == 1
-    assert runs[0]["finish_reason"] == "finished" and runs[0]["articles_new"] == 31 and runs[0]["seconds"] >= 0
+    assert runs[0]["finish_reason"] == "finished" and runs[0]["articles_new"] == 38 and runs[0]["seconds"] >= 0
     assert rows(demo_db, "/demo/recent_errors") == []
     found = rows(demo_db, "/demo/search?q=militaires")
     assert seed["cluster"] in {row["cluster"] for row in found}
+    assert {row["story"] for row in found if row["cluster"] == seed["cluster"]} == {seed["story"]}
+    # A search in Arabic finds the Arabic version, shown with the same story.
+    arabic = rows(demo_db, "/demo/search?q=" + urllib.parse.quote("العراق"))
+    assert seed["story"] in {row["story"] for row in arabic if row["language"] == "ar"}
 
 
 def test_metadata_date_facet_sort_orders_and_column_descriptions(demo_db):
@@ -173,10 +201,13 @@ def test_metadata_date_facet_sort_orders_and_column_descriptions(demo_db):
 
 def test_cluster_columns_link_to_the_story_view(demo_db, seed):
     link = f'href="/demo/-/story/{seed["cluster"]}"'
-    for path in ("/demo/stories", f"/demo/story?cluster={seed['cluster']}", "/demo/new_since?since=2000-01-01",
+    for path in (f"/demo/story?cluster={seed['cluster']}", "/demo/new_since?since=2000-01-01",
                  "/demo/search?q=militaires"):
         page = get(demo_db, path)
         assert page.status_code == 200 and link in page.text, path
+    story_link = f'href="/demo/-/story/{seed["story"]}"'
+    for path in ("/demo/stories", "/demo/search?q=militaires", "/demo/new_since?since=2000-01-01"):
+        assert story_link in get(demo_db, path).text, path
     assert "/-/story/" not in get(demo_db, "/demo/articles").text  # table pages keep Datasette's own links
 
 
@@ -205,6 +236,35 @@ def test_story_view_shows_copies_side_by_side_with_differences_and_spread(demo_d
     for copy in seed["copies"][1:]:
         assert f"+{minutes(first['published'], copy['published'])} min" in html
     assert f'href="/demo/story?cluster={seed["cluster"]}"' in html
+
+
+def test_story_view_shows_every_languages_copies_on_one_timeline(demo_db, seed):
+    db = sqlite_utils.Database(demo_db)
+    story = list(db.query(
+        "SELECT a.id, a.language, a.published, c.id AS cluster, c.representative_id FROM articles a"
+        " JOIN clusters c ON c.id = a.cluster_id WHERE c.story_id = ? ORDER BY a.published, a.id", [seed["story"]],
+    ))  # fmt: skip
+    html = get(demo_db, f"/demo/-/story/{seed['cluster']}").text
+    assert "In every language" in html
+    # a column per language, each with its clusters' representatives
+    for language in ("fr", "en", "ar"):
+        assert f'data-language="{language}"' in html
+    for cluster in {row["cluster"] for row in story}:
+        assert f'href="/demo/-/story/{cluster}"' in html
+    # every copy of every language on one timeline, the story's first copy first
+    assert html.count("data-story-article=") == len(story) == 7
+    timeline = html.split('class="spread across"')[1].split("</table>")[0]
+    shown = [int(part.split('"')[0]) for part in timeline.split('data-story-article="')[1:]]
+    published = {row["id"]: row["published"] for row in story}
+    assert sorted(shown) == sorted(published) and [published[i] for i in shown] == sorted(published.values())
+    first = story[0]
+    assert f'First in <strong class="first-language">{first["language"]}</strong>' in html
+    for language in {row["language"] for row in story} - {first["language"]}:
+        earliest = next(row for row in story if row["language"] == language)
+        assert f"{language} <strong>+{minutes(first['published'], earliest['published'])} min" in html
+    # the other languages' clusters open the same story
+    other = next(row["cluster"] for row in story if row["cluster"] != seed["cluster"])
+    assert "In every language" in get(demo_db, f"/demo/-/story/{other}").text
 
 
 def test_story_view_unknown_story_or_database(demo_db):
@@ -285,6 +345,9 @@ def test_story_view_in_headless_chromium(demo_db, seed, tmp_path):
         for copy in seed["copies"]:
             assert f'id="copy-{copy["id"]}"' in html and copy["source"] in html
         assert "<ins>" in html and "<del>" in html
+        for language in ("fr", "en", "ar"):  # the story in every language, one column each
+            assert f'data-language="{language}"' in html
+        assert html.count("data-story-article=") == 7
         first = seed["copies"][0]
         for copy in seed["copies"][1:]:
             assert f"+{minutes(first['published'], copy['published'])} min" in html

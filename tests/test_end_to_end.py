@@ -64,6 +64,24 @@ def test_clusters_are_exactly_the_stories(crawled, demo_web, demo_stories):
     assert split == {}, "copies of one story are in several clusters"
 
 
+def test_stories_are_exactly_the_events_across_languages(crawled, demo_web, demo_stories, demo_events):
+    db = sqlite_utils.Database(crawled[0])
+    story_of_url = {
+        row["url"]: row["story_id"]
+        for row in db.query("SELECT a.url, c.story_id FROM articles a JOIN clusters c ON c.id = a.cluster_id")
+    }
+    story_of_page = {page: story_of_url.get(canonical_url(demo_web.url_of(page))) for page in demo_events}
+    events_of_story, stories_of_event = defaultdict(set), defaultdict(set)
+    for page, event in demo_events.items():
+        events_of_story[story_of_page[page]].add(event)
+        stories_of_event[event].add(story_of_page[page])
+    assert {story: events for story, events in events_of_story.items() if len(events) > 1} == {}, "two events linked"
+    assert {event: found for event, found in stories_of_event.items() if len(found) > 1} == {}, "one event split"
+    seed = {story_of_page[page] for page, story in demo_stories.items() if story == SEED_STORY}
+    languages = db.execute("SELECT languages FROM stories WHERE id = ?", list(seed)).fetchone()[0]
+    assert sorted(languages.split(",")) == ["ar", "en", "fr"]
+
+
 def test_second_crawl_adds_nothing(crawled):
     db_path, before = crawled
     db = sqlite_utils.Database(db_path)
@@ -95,15 +113,17 @@ def datasette_get(db_path: Path, path: str):
     return asyncio.run(get())
 
 
-def test_datasette_shows_stories_copies_and_search(crawled, demo_web, demo_stories):
+def test_datasette_shows_stories_copies_and_search(crawled, demo_web, demo_stories, demo_events):
     db_path = crawled[0]
     stories = datasette_get(db_path, "/news/stories.json?_shape=array").json()
-    assert len(stories) == len(set(demo_stories.values()))
+    assert len(stories) == len(set(demo_events.values()))
     seed_cluster = stored_clusters(db_path, demo_web, demo_stories)[
         next(page for page, story in demo_stories.items() if story == SEED_STORY)
     ]
-    seed_row = next(row for row in stories if row["cluster"] == seed_cluster)
-    assert seed_row["copies"] == 3 and seed_row["languages"] == "fr"
+    seed_story = sqlite_utils.Database(db_path).execute("SELECT story_id FROM clusters WHERE id = ?", [seed_cluster]).fetchone()[0]
+    seed_row = next(row for row in stories if row["story"] == seed_story)
+    seed_event = demo_events[next(page for page, story in demo_stories.items() if story == SEED_STORY)]
+    assert seed_row["copies"] == sum(1 for event in demo_events.values() if event == seed_event) == 7
 
     copies = datasette_get(db_path, f"/news/story.json?cluster={seed_cluster}&_shape=array").json()
     assert len(copies) == 3
@@ -119,3 +139,19 @@ def test_datasette_shows_stories_copies_and_search(crawled, demo_web, demo_stori
     assert "facet-news-articles-site" in page.text and "facet-news-articles-language" in page.text
     for query in ("feed_health", "runs", "recent_errors"):
         assert datasette_get(db_path, f"/news/{query}.json?_shape=array").status_code == 200
+
+
+def test_the_summary_says_the_seeds_dispatch_is_one_story_in_three_languages(crawled):
+    from storage import NewsDatabase
+    from storage.queries import summary
+
+    db = NewsDatabase.open(crawled[0])
+    try:
+        text = summary(db.conn)
+    finally:
+        db.close()
+    assert "Stories: 17 stories, 5 in more than one language" in text
+    lines = text.split("Stories in more than one language:\n")[1].splitlines()
+    seven = next(line for line in lines if line.startswith("  [7 copies: "))
+    assert sorted(seven.split(": ", 1)[1].split("]")[0].split(", ")) == ["ar 2", "en 2", "fr 3"]
+    assert sorted(lines[lines.index(seven) + 1].rsplit("languages: ", 1)[1].split(",")) == ["ar", "en", "fr"]
