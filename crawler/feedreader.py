@@ -35,8 +35,8 @@ class FeedReading:
     entries: int  # entries read, with or without a usable link
     title: str | None  # the feed's own title
     encoding: str | None  # the encoding feedparser read it in
-    # What was wrong, if anything worth saying: "encoding" (read all the same, titles may be
-    # garbled) or "malformed" (read up to the error, maybe nothing), and feedparser's message.
+    # What was wrong, if anything worth saying: "encoding" (the bytes did not fit the declared
+    # encoding and feedparser guessed another: read all the same, titles may be garbled) or "malformed" (read up to the error, maybe nothing), and feedparser's message.
     problem: str | None = None
     problem_message: str = ""
     links: dict[str, FeedEntry] = field(default_factory=dict)  # canonical URL -> first entry
@@ -50,10 +50,32 @@ def entry_published(entry: Any) -> str | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).isoformat(timespec="seconds")
 
 
+def feed_content_type(content_type: str | None) -> str | None:
+    """The Content-Type to read a feed by: a ``text/xml`` type with no charset becomes ``application/xml``.
+
+    RFC 3023 has ``text/xml`` without a charset mean US-ASCII, whatever the document's own XML
+    declaration says; feedparser follows it and then reports every UTF-8 feed served so (as
+    many servers and Python's http.server do) as "declared as us-ascii, but parsed as utf-8".
+    With no charset in the header, the feed's own declaration (or its BOM, else UTF-8) is what
+    its author meant, and ``application/xml`` makes feedparser follow it; bytes that do not fit
+    the declaration are still reported.
+
+    >>> feed_content_type("text/xml"), feed_content_type("text/xml; charset=utf-8")
+    ('application/xml', 'text/xml; charset=utf-8')
+    """
+    if not content_type:
+        return content_type
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if not (media_type.startswith("text/") and media_type.endswith("xml")) or "charset" in parameters.lower():
+        return content_type
+    return "application/xml" + (f";{parameters}" if parameters.strip() else "")
+
+
 def read_feed(body: bytes, url: str, content_type: str | None = None) -> FeedReading:
     """feedparser's reading of a feed body fetched from ``url``."""
     headers = {"content-location": url}
-    if content_type:
+    if content_type := feed_content_type(content_type):
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers)
     reading = FeedReading(entries=len(parsed.entries), title=parsed.feed.get("title"), encoding=parsed.get("encoding"))

@@ -50,6 +50,10 @@ NEWS_BOILERPLATE_CLUSTERS = 3
 # after its last failure, at most NEWS_BACKOFF_MAX seconds; 0 fetches failing feeds every run.
 NEWS_BACKOFF_BASE = 600
 NEWS_BACKOFF_MAX = 86400
+# An article link that answered 404 or 410 on this many tries in a row is dead: never fetched
+# again (its feed's ETag then no longer waits for it). Failed links are retried with the same
+# backoff as feeds (NEWS_BACKOFF_BASE, NEWS_BACKOFF_MAX); 0: never declared dead.
+NEWS_DEAD_LINK_TRIES = 3
 # Fetch URLs on loopback, private, link-local or cloud-metadata addresses (off: feeds are untrusted).
 NEWS_ALLOW_PRIVATE_ADDRESSES = False
 # Networks fetched all the same, e.g. ["10.1.2.0/24"] for an intranet feed server.
@@ -117,6 +121,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
+    # the article keyed by its page's declared address; tracking parameters learned
+    "pipelines.canonical.CanonicalPipeline": 150,
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.store.StorePipeline": 300,
 }

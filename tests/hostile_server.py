@@ -166,6 +166,27 @@ class HostileWeb:
         self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
         return self.url(path)
 
+    def conditional_page(self, path: str, body: str | bytes, content_type: str, etag: str) -> str:
+        """A page that answers ``304 Not Modified`` to a request carrying its ETag, as news sites' feeds do."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+
+        def answer(handler: BaseHTTPRequestHandler) -> None:
+            if handler.headers.get("If-None-Match") == etag:
+                handler.send_response(304)
+                handler.send_header("ETag", etag)
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("ETag", etag)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        self.routes[path] = answer
+        return self.url(path)
+
     def good(self, case: str) -> str:
         """A good article of its own for a case's feed."""
         return self.page(f"/good/{case}.html", article_html(f"Good article for {case}", seed=len(self.routes) + 3))
