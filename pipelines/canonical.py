@@ -5,7 +5,8 @@ A page that declares its own address (``rel=canonical``, ``og:url``; read by the
 worker) on the site it was fetched from is stored under that address, whatever link led to it:
 two links to one page (``?maca=en-rss-1``, ``?maca=en-rss-2``, from two feeds) are one article.
 The link is remembered (``article_links``), so later runs know it is stored. A declared address on
-another site is not taken: a page cannot claim another site's article.
+another site is not taken: a page cannot claim another site's article; nor is the site's home
+page, which some themes declare on every page.
 
 Comparing the link with the declared address also teaches which query parameters the site adds for
 tracking (``storage/url_params.py``); the spider strips those from the site's links before fetching.
@@ -14,6 +15,7 @@ tracking (``storage/url_params.py``); the spider strips those from the site's li
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 
@@ -27,7 +29,8 @@ if TYPE_CHECKING:
 
 
 def declared_address(declared: str | None, fetched_url: str) -> str | None:
-    """The page's declared address, canonical, if it is an http(s) URL on the site it was fetched from."""
+    """The page's declared address, canonical, if it is an http(s) URL on the site it was fetched from
+    and not that site's home page."""
     if not declared:
         return None
     try:
@@ -35,6 +38,8 @@ def declared_address(declared: str | None, fetched_url: str) -> str | None:
     except ValueError:
         return None
     if not address.startswith(("http://", "https://")) or site_of(address) != site_of(fetched_url):
+        return None
+    if urlsplit(address).path in ("", "/") and urlsplit(fetched_url).path not in ("", "/"):
         return None
     return address
 

@@ -126,4 +126,5 @@ def test_two_spellings_of_one_escaped_address_are_one_request(site, tmp_path):
 def test_a_page_cannot_claim_another_sites_address():
     assert declared_address("https://other.example/a", "https://news.example/a?x=1") is None
     assert declared_address("javascript:alert(1)", "https://news.example/a") is None
+    assert declared_address("https://news.example/", "https://news.example/2024/a.html") is None  # a theme's home page
     assert declared_address("https://www.news.example/a#top", "https://news.example/a?maca=1") == "https://www.news.example/a"
