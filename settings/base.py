@@ -58,6 +58,10 @@ NEWS_DEAD_LINK_TRIES = 3
 NEWS_ALLOW_PRIVATE_ADDRESSES = False
 # Networks fetched all the same, e.g. ["10.1.2.0/24"] for an intranet feed server.
 NEWS_ALLOWED_NETWORKS: list[str] = []
+# A proxy (HTTP_PROXY, HTTPS_PROXY) resolves the names it fetches itself, where the private-address
+# guard cannot check them: with the guard on, requests through a proxy are refused unless this
+# says the proxy is trusted (it refuses private addresses itself).
+NEWS_TRUSTED_PROXY = False
 # Log file rotated at NEWS_LOG_MAX_BYTES, keeping NEWS_LOG_BACKUPS old files; None: no such file.
 NEWS_LOG_FILE = None
 NEWS_LOG_MAX_BYTES = 10 * 1024 * 1024
@@ -67,6 +71,10 @@ NEWS_LOG_BACKUPS = 5
 NEWS_DB_MAX_PAGES = 0
 
 # --- Scrapy ---
+
+# The resolver Scrapy connects with refuses private addresses too (no DNS rebinding between the
+# guard's check and the connection: crawler/resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 
 BOT_NAME = "wirecrawl"
 SPIDER_MODULES = ["crawler.spiders"]

@@ -97,8 +97,9 @@ def _declared_huge(handler: BaseHTTPRequestHandler) -> None:
 
 
 class HostileWeb:
-    def __init__(self, host: str = "127.0.0.1"):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.host = host
+        self.port = port
         self.server: ThreadingHTTPServer | None = None
         self.routes: dict[str, Response | Callable[[BaseHTTPRequestHandler], None]] = {}
         self.hits: dict[str, int] = {}
@@ -136,7 +137,7 @@ class HostileWeb:
                 except OSError:
                     pass
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.server.daemon_threads = True
         self.base = f"http://{self.host}:{self.server.server_address[1]}"
         self._build()

@@ -22,16 +22,20 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import CannotResolveHostError
 from scrapy.http import Response, TextResponse
+from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from crawler.feedlist import FeedListError, load_feeds
 from crawler.feedreader import FeedEntry, FeedReaderPool, FeedReading, read_feed
 from crawler.items import ArticleItem
 from crawler.middlewares import RefusedURL
+from crawler.resolver import refusal_for
 from crawler.urls import without_params
 from pipelines.database import news_database, record_error
 from storage import site_of, utc_now
@@ -92,10 +96,17 @@ def _retry_after(response: Response | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+def _refused_connection(failure: Failure) -> str | None:
+    """Why the resolver refused to connect (a name that rebound to a private address), if it did."""
+    if not failure.check(CannotResolveHostError, DNSLookupError):
+        return None
+    return refusal_for(urlsplit(failure.request.url).hostname or "")
+
+
 def _failure_kind(failure: Failure, status: int | None) -> str:
     """What kind of failure it was, for one errors row per kind and article: ``HTTP 404``,
     ``refused``, ``TimeoutError``..."""
-    if isinstance(failure.value, RefusedURL):
+    if isinstance(failure.value, RefusedURL) or _refused_connection(failure):
         return "refused"
     return f"HTTP {status}" if status is not None else failure.type.__name__
 
@@ -103,6 +114,8 @@ def _failure_kind(failure: Failure, status: int | None) -> str:
 def _failure_reason(failure: Failure) -> tuple[str, int | None]:
     if isinstance(failure.value, RefusedURL):
         return str(failure.value), None
+    if refused := _refused_connection(failure):
+        return refused, None
     response = getattr(failure.value, "response", None)
     if isinstance(response, Response):
         reason = f"HTTP {response.status}"
