@@ -9,9 +9,11 @@ and more when a crawl starts and twenty feeds arrive at once; make bench).
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -98,16 +100,39 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> FeedRea
 
 
 class FeedReaderPool:
-    """``read_feed`` in one worker process (forkserver, started on the first feed, and again on
-    the next feed after ``close``, as after the process died)."""
+    """``read_feed`` in one worker process (forkserver, started on the first feed, and again after
+    the process died).
+
+    Feeds go to the process one at a time (``read``): when it dies (out of memory on a monstrous
+    feed, killed), the feed it was reading is the one that fails, and the feeds queued behind it
+    are read by a new process, in the same run. (Submitted all at once, they would all fail with it.)
+    """
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._turn: asyncio.Lock | None = None
 
     def submit(self, body: bytes, url: str, content_type: str | None) -> Future[FeedReading]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
         return self._pool.submit(read_feed, body, url, content_type)
+
+    async def read(self, body: bytes, url: str, content_type: str | None) -> FeedReading:
+        """The feed read in the process, after the feeds before it; BrokenProcessPool if the
+        process died while reading this one."""
+        if self._turn is None:
+            self._turn = asyncio.Lock()
+        async with self._turn:
+            try:
+                future = self.submit(body, url, content_type)
+            except BrokenProcessPool:  # it died between two feeds: not this feed's doing
+                self.close()
+                future = self.submit(body, url, content_type)
+            try:
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                self.close()  # the next feed gets a new process
+                raise
 
     def close(self) -> None:
         if self._pool is not None:

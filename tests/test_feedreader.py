@@ -78,3 +78,32 @@ def test_text_xml_without_charset_is_read_by_the_feeds_own_declaration():
     assert feed_content_type("text/xml; charset=iso-8859-1") == "text/xml; charset=iso-8859-1"
     assert feed_content_type("text/html") == "text/html"
     assert feed_content_type(None) is None
+
+
+def big_feed(entries: int) -> bytes:
+    items = "".join(f"<item><title>Dépêche {n}</title><link>https://courrier.example/{n}.html</link></item>" for n in range(entries))
+    return f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Gros</title>{items}</channel></rss>'.encode()
+
+
+def test_when_the_reader_dies_only_the_feed_it_was_reading_fails_and_the_next_ones_are_read():
+    import asyncio
+
+    async def scenario():
+        pool = FeedReaderPool()
+        try:
+            slow = asyncio.ensure_future(pool.read(big_feed(40000), "https://courrier.example/big.xml", None))
+            queued = [asyncio.ensure_future(pool.read(FEED, f"https://courrier.example/{n}.xml", None)) for n in range(3)]
+            while pool._pool is None or not pool._pool._processes:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)  # the big feed is being read (it takes seconds)
+            assert not slow.done()
+            for pid in list(pool._pool._processes):  # killed, as the OOM killer would
+                os.kill(pid, signal.SIGKILL)
+            results = await asyncio.gather(slow, *queued, return_exceptions=True)
+        finally:
+            pool.close()
+        return results
+
+    slow, *queued = asyncio.run(scenario())
+    assert isinstance(slow, BrokenProcessPool)
+    assert [len(reading.links) for reading in queued] == [2, 2, 2]

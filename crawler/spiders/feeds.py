@@ -207,12 +207,10 @@ class FeedsSpider(scrapy.Spider):
         other work (downloads, the workers' results) in between."""
         if self._feed_to_parse(response):
             try:
-                future = self.feed_reader.submit(response.body, response.url, _header(response, "Content-Type"))
-                reading = await asyncio.wrap_future(future)
+                reading = await self.feed_reader.read(response.body, response.url, _header(response, "Content-Type"))
             except BrokenProcessPool:
-                # The reader process died (out of memory on a monstrous feed, killed): this feed
-                # failed, the next one gets a new process.
-                self.feed_reader.close()
+                # The reader process died (out of memory on a monstrous feed, killed) while reading
+                # this feed: only this one failed; the feeds after it are read by a new process.
                 self._feed_failed(response.meta["feed_url"], "the feed reader process died while reading this feed", response.status)
                 return
             except Exception as error:  # a feed that breaks feedparser: the other feeds go on
