@@ -276,6 +276,7 @@ class FeedsSpider(scrapy.Spider):
         stats.inc_value("wirecrawl/articles_known", len(known))
         failed = db.article_failures.states([url for url in links if url not in known])
         now = utc_now()
+        backoff = self.settings.getfloat("NEWS_BACKOFF_BASE") > 0  # 0: failing links are fetched every run, as feeds
         for url, entry in links.items():
             if url in known:
                 continue
@@ -283,7 +284,7 @@ class FeedsSpider(scrapy.Spider):
             if state is not None and state.dead:
                 stats.inc_value("wirecrawl/articles_dead")  # a tombstone: never fetched again
                 continue
-            if state is not None and state.next_attempt and state.next_attempt > now:
+            if backoff and state is not None and state.next_attempt and state.next_attempt > now:
                 # Retried after its backoff; until then its feed is read in full, so it is not forgotten.
                 stats.inc_value("wirecrawl/articles_backoff")
                 self.feeds_with_failures.add(feed_url)
