@@ -9,9 +9,11 @@ and more when a crawl starts and twenty feeds arrive at once; make bench).
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -35,8 +37,8 @@ class FeedReading:
     entries: int  # entries read, with or without a usable link
     title: str | None  # the feed's own title
     encoding: str | None  # the encoding feedparser read it in
-    # What was wrong, if anything worth saying: "encoding" (read all the same, titles may be
-    # garbled) or "malformed" (read up to the error, maybe nothing), and feedparser's message.
+    # What was wrong, if anything worth saying: "encoding" (the bytes did not fit the declared
+    # encoding and feedparser guessed another: read all the same, titles may be garbled) or "malformed" (read up to the error, maybe nothing), and feedparser's message.
     problem: str | None = None
     problem_message: str = ""
     links: dict[str, FeedEntry] = field(default_factory=dict)  # canonical URL -> first entry
@@ -50,10 +52,32 @@ def entry_published(entry: Any) -> str | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).isoformat(timespec="seconds")
 
 
+def feed_content_type(content_type: str | None) -> str | None:
+    """The Content-Type to read a feed by: a ``text/xml`` type with no charset becomes ``application/xml``.
+
+    RFC 3023 has ``text/xml`` without a charset mean US-ASCII, whatever the document's own XML
+    declaration says; feedparser follows it and then reports every UTF-8 feed served so (as
+    many servers and Python's http.server do) as "declared as us-ascii, but parsed as utf-8".
+    With no charset in the header, the feed's own declaration (or its BOM, else UTF-8) is what
+    its author meant, and ``application/xml`` makes feedparser follow it; bytes that do not fit
+    the declaration are still reported.
+
+    >>> feed_content_type("text/xml"), feed_content_type("text/xml; charset=utf-8")
+    ('application/xml', 'text/xml; charset=utf-8')
+    """
+    if not content_type:
+        return content_type
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if not (media_type.startswith("text/") and media_type.endswith("xml")) or "charset" in parameters.lower():
+        return content_type
+    return "application/xml" + (f";{parameters}" if parameters.strip() else "")
+
+
 def read_feed(body: bytes, url: str, content_type: str | None = None) -> FeedReading:
     """feedparser's reading of a feed body fetched from ``url``."""
     headers = {"content-location": url}
-    if content_type:
+    if content_type := feed_content_type(content_type):
         headers["content-type"] = content_type
     parsed = feedparser.parse(body, response_headers=headers)
     reading = FeedReading(entries=len(parsed.entries), title=parsed.feed.get("title"), encoding=parsed.get("encoding"))
@@ -76,16 +100,39 @@ def read_feed(body: bytes, url: str, content_type: str | None = None) -> FeedRea
 
 
 class FeedReaderPool:
-    """``read_feed`` in one worker process (forkserver, started on the first feed, and again on
-    the next feed after ``close``, as after the process died)."""
+    """``read_feed`` in one worker process (forkserver, started on the first feed, and again after
+    the process died).
+
+    Feeds go to the process one at a time (``read``): when it dies (out of memory on a monstrous
+    feed, killed), the feed it was reading is the one that fails, and the feeds queued behind it
+    are read by a new process, in the same run. (Submitted all at once, they would all fail with it.)
+    """
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._turn: asyncio.Lock | None = None
 
     def submit(self, body: bytes, url: str, content_type: str | None) -> Future[FeedReading]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
         return self._pool.submit(read_feed, body, url, content_type)
+
+    async def read(self, body: bytes, url: str, content_type: str | None) -> FeedReading:
+        """The feed read in the process, after the feeds before it; BrokenProcessPool if the
+        process died while reading this one."""
+        if self._turn is None:
+            self._turn = asyncio.Lock()
+        async with self._turn:
+            try:
+                future = self.submit(body, url, content_type)
+            except BrokenProcessPool:  # it died between two feeds: not this feed's doing
+                self.close()
+                future = self.submit(body, url, content_type)
+            try:
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                self.close()  # the next feed gets a new process
+                raise
 
     def close(self) -> None:
         if self._pool is not None:

@@ -10,15 +10,17 @@ redirects included (RedirectMiddleware schedules a new request), before it is do
 
 * a scheme other than http or https is refused;
 * a host that is an IP address, or a name any of whose addresses (resolved in a thread, never
-  blocking the reactor) is not a public unicast address, is refused.
+  blocking the reactor, with the lookup of the crawl's resolver) is not a public unicast address,
+  is refused;
+* the addresses checked are pinned: the connection goes to them (``crawler/resolver.py``, whose
+  resolver also refuses any private address it resolves itself: no DNS rebinding in between);
+* a request that would go through a proxy (``HTTP_PROXY``..., or ``meta["proxy"]``) is refused
+  unless ``NEWS_TRUSTED_PROXY`` says the proxy is trusted: a proxy resolves names itself.
 
 A refused request fails with ``RefusedURL``; the spider's errback records it in ``errors``
 ("refused: ... resolves to private address ..."). ``NEWS_ALLOW_PRIVATE_ADDRESSES = True``
 (``settings.demo``) turns the address check off; the scheme check stays.
 ``NEWS_ALLOWED_NETWORKS`` lists networks fetched all the same (an intranet feed server).
-
-Not covered: a DNS name that answers a public address to this check and a private one to the
-download a moment later (DNS rebinding), and HTTP proxies, which resolve names themselves.
 
 HeadMetaRefreshMiddleware: Scrapy's MetaRefreshMiddleware, which decodes only the start of a
 page. Scrapy's looks for ``<meta http-equiv="refresh">`` in the first 4,096 characters but
@@ -34,10 +36,11 @@ purpose (settings/base.py) and sends no Referer, so the warning would only fill 
 from __future__ import annotations
 
 import ipaddress
-import socket
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+from urllib.request import proxy_bypass
 
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -45,62 +48,71 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from crawler.resolver import (
+    PIN_SECONDS,
+    Network,
+    allowed_networks as networks_of,
+    forbidden_address,
+    is_public,  # noqa: F401 (the guard's rule, named here as before)
+    lookup_of,
+    pin,
+    proxy_hosts,
+    system_lookup,
+)
+
 if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.http import Response
     from scrapy.crawler import Crawler
 
 ALLOWED_SCHEMES = ("http", "https")
-# How long a host's check is reused within a crawl (a feed's articles share a host).
-CACHE_SECONDS = 60.0
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class RefusedURL(IgnoreRequest):
     """A URL the crawler will not fetch; the message (``refused: ...``) says why."""
 
 
-def is_public(address: IPAddress) -> bool:
-    """True for a global unicast address: not loopback, private, link-local, CGNAT, reserved...
-
-    >>> [is_public(ipaddress.ip_address(a)) for a in ("8.8.8.8", "169.254.169.254", "::ffff:10.0.0.1", "fd00::1")]
-    [True, False, False, False]
-    """
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
-        if embedded is not None and not is_public(embedded):
-            return False
-        if address.ipv4_mapped is not None:
-            return is_public(address.ipv4_mapped)
-    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_unspecified)
-
-
-def refusal(url: str, addresses: list[str], allowed: tuple[ipaddress._BaseNetwork, ...] = ()) -> str | None:
+def refusal(url: str, addresses: list[str], allowed: tuple[Network, ...] = ()) -> str | None:
     """The reason to refuse ``url`` given its host's addresses, or None to fetch it."""
     host = urlsplit(url).hostname or ""
-    for text in addresses:
-        try:
-            address = ipaddress.ip_address(text.split("%", 1)[0])
-        except ValueError:
-            return f"refused: {url} resolves to an unparsable address {text!r}"
-        if any(address in network for network in allowed if network.version == address.version):
-            continue
-        if not is_public(address):
-            return f"refused: {url[:300]}: {host} resolves to private address {address} (NEWS_ALLOW_PRIVATE_ADDRESSES is off)"
-    return None
+    address = forbidden_address(addresses, allowed)
+    if address is None:
+        return None
+    try:
+        ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return f"refused: {url} resolves to an unparsable address {address!r}"
+    return f"refused: {url[:300]}: {host} resolves to private address {address} (NEWS_ALLOW_PRIVATE_ADDRESSES is off)"
 
 
 class PrivateAddressGuard:
-    def __init__(self, allow_private: bool, allowed_networks: list[str] = ()):
+    def __init__(
+        self,
+        allow_private: bool,
+        allowed_networks: list[str] = (),
+        lookup: Callable[[str, int], list[str]] = system_lookup,
+        proxies: frozenset[str] = frozenset(),
+        trust_proxy: bool = False,
+    ):
         self.allow_private = allow_private
-        self.allowed = tuple(ipaddress.ip_network(network.strip(), strict=False) for network in allowed_networks if network.strip())
+        self.allowed = networks_of(allowed_networks)
+        self.lookup = lookup
+        # Proxies the crawl goes through (HttpProxyMiddleware, from the environment) resolve names
+        # themselves: unless they are trusted, nothing may go through them.
+        self.proxies = proxies
+        self.trust_proxy = trust_proxy
         self.checked: dict[tuple[str, int], tuple[float, list[str]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuard:
         settings = crawler.settings
-        return cls(settings.getbool("NEWS_ALLOW_PRIVATE_ADDRESSES"), settings.getlist("NEWS_ALLOWED_NETWORKS"))
+        return cls(
+            settings.getbool("NEWS_ALLOW_PRIVATE_ADDRESSES"),
+            settings.getlist("NEWS_ALLOWED_NETWORKS"),
+            lookup_of(settings),
+            proxy_hosts(settings),
+            settings.getbool("NEWS_TRUSTED_PROXY"),
+        )
 
     async def process_request(self, request: Request) -> None:
         parts = urlsplit(request.url)
@@ -112,6 +124,12 @@ class PrivateAddressGuard:
         host = (parts.hostname or "").rstrip(".")
         if not host:
             raise RefusedURL(f"refused: {request.url[:300]} has no host")
+        if not self.trust_proxy and (request.meta.get("proxy") or self.proxies and not proxy_bypass(host)):
+            raise RefusedURL(
+                f"refused: {request.url[:300]} would be fetched through a proxy, which resolves names itself, so"
+                " the private-address guard cannot check where it goes; set NEWS_TRUSTED_PROXY = True if the"
+                " proxy refuses private addresses itself (or unset HTTP_PROXY/HTTPS_PROXY)"
+            )
         try:
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError:
@@ -125,18 +143,18 @@ class PrivateAddressGuard:
         reason = refusal(request.url, addresses, self.allowed)
         if reason:
             raise RefusedURL(reason)
+        pin(host, addresses)  # the connection goes where this check looked (crawler/resolver.py)
         return None
 
     async def _resolve(self, host: str, port: int) -> list[str] | None:
         now = time.monotonic()
         cached = self.checked.get((host, port))
-        if cached and now - cached[0] < CACHE_SECONDS:
+        if cached and now - cached[0] < PIN_SECONDS:
             return cached[1]
         try:
-            infos = await maybe_deferred_to_future(deferToThread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM))
+            addresses = await maybe_deferred_to_future(deferToThread(self.lookup, host, port))
         except (OSError, UnicodeError):
             return None
-        addresses = sorted({info[4][0] for info in infos})
         self.checked[(host, port)] = (now, addresses)
         return addresses
 

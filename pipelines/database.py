@@ -77,12 +77,13 @@ def stop_on_storage_failure(crawler: Crawler, error: BaseException) -> None:
     reactor.callLater(0, close)  # type: ignore[attr-defined]
 
 
-def record_error(crawler: Crawler, stage: str, url: str | None, reason: str) -> None:
-    """Leave an ``errors`` row, a log line and a stat for a failed feed, fetch or extraction."""
+def record_error(crawler: Crawler, stage: str, url: str | None, reason: str, kind: str | None = None) -> None:
+    """Leave an ``errors`` row, a log line and a stat for a failed feed, fetch or extraction (with a
+    ``kind``, one row per URL and kind, counted in ``occurrences``: ``NewsDatabase.record_error``)."""
     logger.warning("%s error: %s: %s", stage, url, reason)
     crawler.stats.inc_value("wirecrawl/errors")
     crawler.stats.inc_value(f"wirecrawl/errors/{stage}")
     try:
-        news_database(crawler).record_error(stage, url, reason, run_id=crawler.stats.get_value(RUN_ID_STAT))
+        news_database(crawler).record_error(stage, url, reason, run_id=crawler.stats.get_value(RUN_ID_STAT), kind=kind)
     except StorageFailed:
         pass  # the crawl is stopping; the log line above is all that is left of it

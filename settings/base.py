@@ -56,10 +56,18 @@ NEWS_TEMPLATE_CHECK_EVERY = 20
 # after its last failure, at most NEWS_BACKOFF_MAX seconds; 0 fetches failing feeds every run.
 NEWS_BACKOFF_BASE = 600
 NEWS_BACKOFF_MAX = 86400
+# An article link that answered 404 or 410 on this many tries in a row is dead: never fetched
+# again (its feed's ETag then no longer waits for it). Failed links are retried with the same
+# backoff as feeds (NEWS_BACKOFF_BASE, NEWS_BACKOFF_MAX); 0: never declared dead.
+NEWS_DEAD_LINK_TRIES = 3
 # Fetch URLs on loopback, private, link-local or cloud-metadata addresses (off: feeds are untrusted).
 NEWS_ALLOW_PRIVATE_ADDRESSES = False
 # Networks fetched all the same, e.g. ["10.1.2.0/24"] for an intranet feed server.
 NEWS_ALLOWED_NETWORKS: list[str] = []
+# A proxy (HTTP_PROXY, HTTPS_PROXY) resolves the names it fetches itself, where the private-address
+# guard cannot check them: with the guard on, requests through a proxy are refused unless this
+# says the proxy is trusted (it refuses private addresses itself).
+NEWS_TRUSTED_PROXY = False
 # Log file rotated at NEWS_LOG_MAX_BYTES, keeping NEWS_LOG_BACKUPS old files; None: no such file.
 NEWS_LOG_FILE = None
 NEWS_LOG_MAX_BYTES = 10 * 1024 * 1024
@@ -69,6 +77,10 @@ NEWS_LOG_BACKUPS = 5
 NEWS_DB_MAX_PAGES = 0
 
 # --- Scrapy ---
+
+# The resolver Scrapy connects with refuses private addresses too (no DNS rebinding between the
+# guard's check and the connection: crawler/resolver.py).
+TWISTED_DNS_RESOLVER = "crawler.resolver.GuardedResolver"
 
 BOT_NAME = "wirecrawl"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -123,6 +135,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.extract.ExtractPipeline": 100,
+    # the article keyed by its page's declared address; tracking parameters learned
+    "pipelines.canonical.CanonicalPipeline": 150,
     "pipelines.dedup.DedupPipeline": 200,
     "pipelines.store.StorePipeline": 300,
 }

@@ -25,10 +25,12 @@ from urllib.parse import urlsplit
 import sqlite_utils
 import xxhash
 
+from .article_failures import ArticleFailures, backoff_delay
 from .dedup_index import DedupIndex
 from .schema import ensure_schema
 from .site_lines import BOILERPLATE_CLUSTERS, SiteLines
 from .site_templates import SiteTemplates
+from .url_params import UrlParams
 
 ARTICLE_COLUMNS = (
     "id", "url", "fetched_url", "feed_url", "site", "site_name", "title", "text", "description",
@@ -139,17 +141,6 @@ class BackgroundCheckpoints:
             self._executor = None
 
 
-def backoff_delay(failures: int, base: float, cap: float) -> float:
-    """Seconds a feed that failed ``failures`` runs in a row is left alone: base × 2^(failures-1), capped.
-
-    >>> [backoff_delay(n, 600, 86400) for n in (1, 2, 3, 8, 9)]
-    [600.0, 1200.0, 2400.0, 76800.0, 86400.0]
-    """
-    if failures <= 0 or base <= 0:
-        return 0.0
-    return float(min(cap, base * 2 ** min(failures - 1, 62)))
-
-
 def article_id_for(url: str) -> int:
     """A stable id for an article's canonical URL: the same page gets the same id in every run.
 
@@ -182,6 +173,8 @@ class NewsDatabase:
         self._site_templates: SiteTemplates | None = None
         # Stories joined into others in this process (StoryLinker's rule 5): old id -> new id.
         self._absorbed_stories: dict[int, int] = {}
+        self.url_params = UrlParams(conn)
+        self.article_failures = ArticleFailures(conn)
         self.db = sqlite_utils.Database(conn)
         ensure_schema(self.db)
         if isinstance(conn, _GuardedConnection):
@@ -385,12 +378,16 @@ class NewsDatabase:
         self.conn.execute("UPDATE articles SET text = ?, words = ? WHERE id = ?", [text, words, article_id])
 
     def known_urls(self, urls: Sequence[str]) -> set[str]:
-        """The subset of ``urls`` (canonical) already stored."""
+        """The subset of ``urls`` (canonical) already stored: an article's own address, or a link that
+        led to an article stored under its page's address (``article_links``)."""
         known: set[str] = set()
         for start in range(0, len(urls), 500):
             chunk = list(urls[start : start + 500])
             placeholders = ",".join("?" * len(chunk))
             known.update(row[0] for row in self.conn.execute(f"SELECT url FROM articles WHERE url IN ({placeholders})", chunk))
+            if len(known) < len(urls):
+                rows = self.conn.execute(f"SELECT url FROM article_links WHERE url IN ({placeholders})", chunk)
+                known.update(row[0] for row in rows)
         return known
 
     def add_article(self, article: dict[str, Any]) -> bool:
@@ -506,12 +503,28 @@ class NewsDatabase:
 
     # --- errors and runs ---
 
-    def record_error(self, stage: str, url: str | None, reason: str, run_id: int | None = None) -> None:
-        """Leave a row a user will find in the ``errors`` table (committed with the next batch)."""
+    def record_error(
+        self, stage: str, url: str | None, reason: str, run_id: int | None = None, kind: str | None = None
+    ) -> None:
+        """Leave a row a user will find in the ``errors`` table (committed with the next batch).
+
+        With a ``kind`` (an article's fetch failures: ``HTTP 404``, ``TimeoutError``...), a URL keeps one
+        row per stage and kind: a failure seen before updates its row (time, run, reason) and counts
+        it in ``occurrences``, so a link that fails on every run is one row, not one per run.
+        """
         self.begin()
+        now = utc_now()
+        if kind is not None:
+            updated = self.conn.execute(
+                "UPDATE errors SET run_id = ?, time = ?, reason = ?, occurrences = occurrences + 1"
+                " WHERE url = ? AND stage = ? AND kind = ?",
+                [run_id, now, reason, url, stage, kind],
+            )
+            if updated.rowcount:
+                return
         self.conn.execute(
-            "INSERT INTO errors (run_id, time, stage, url, reason) VALUES (?, ?, ?, ?, ?)",
-            [run_id, utc_now(), stage, url, reason],
+            "INSERT INTO errors (run_id, time, stage, url, reason, kind) VALUES (?, ?, ?, ?, ?, ?)",
+            [run_id, now, stage, url, reason, kind],
         )
 
     def start_run(self) -> int:

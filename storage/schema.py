@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -226,6 +226,28 @@ def _stories_v7(db: sqlite_utils.Database) -> None:
     )
 
 
+def _links_and_failures_v8(db: sqlite_utils.Database) -> None:
+    """Issue 19: tracking parameters learned per site, links that led to an article stored under its
+    page's own address, per-article fetch failures (backoff, dead links), and one errors row per
+    failure kind and article (``kind``, ``occurrences``) instead of one per run."""
+    # storage/url_params.py
+    db.execute(
+        "CREATE TABLE site_params (site TEXT NOT NULL, param TEXT NOT NULL, left_out INTEGER NOT NULL DEFAULT 0,"
+        " kept INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (site, param)) WITHOUT ROWID"
+    )
+    db.execute("CREATE TABLE article_links (url TEXT PRIMARY KEY, article_id INTEGER NOT NULL)")
+    # storage/article_failures.py
+    db.execute(
+        "CREATE TABLE article_failures (url TEXT PRIMARY KEY, feed_url TEXT, kind TEXT, last_status INTEGER,"
+        " last_error TEXT, failures INTEGER NOT NULL DEFAULT 0, first_failed TEXT, last_failed TEXT,"
+        " next_attempt TEXT, dead INTEGER NOT NULL DEFAULT 0)"
+    )
+    db["errors"].add_column("kind", str)
+    db["errors"].add_column("occurrences", int, not_null_default=1)
+    # A row seen again is updated, so the latest errors are those by time (recent_errors).
+    db["errors"].create_index(["time"])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_v1,
     _feed_backoff_v2,
@@ -234,6 +256,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _fts_hashsize_v5,
     _site_templates_v6,
     _stories_v7,
+    _links_and_failures_v8,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

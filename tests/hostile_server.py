@@ -97,8 +97,9 @@ def _declared_huge(handler: BaseHTTPRequestHandler) -> None:
 
 
 class HostileWeb:
-    def __init__(self, host: str = "127.0.0.1"):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
         self.host = host
+        self.port = port
         self.server: ThreadingHTTPServer | None = None
         self.routes: dict[str, Response | Callable[[BaseHTTPRequestHandler], None]] = {}
         self.hits: dict[str, int] = {}
@@ -136,7 +137,7 @@ class HostileWeb:
                 except OSError:
                     pass
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
+        self.server = ThreadingHTTPServer((self.host, self.port), Handler)
         self.server.daemon_threads = True
         self.base = f"http://{self.host}:{self.server.server_address[1]}"
         self._build()
@@ -164,6 +165,27 @@ class HostileWeb:
              headers: dict[str, str] | None = None) -> str:  # fmt: skip
         body = html.encode("utf-8") if isinstance(html, str) else html
         self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
+        return self.url(path)
+
+    def conditional_page(self, path: str, body: str | bytes, content_type: str, etag: str) -> str:
+        """A page that answers ``304 Not Modified`` to a request carrying its ETag, as news sites' feeds do."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+
+        def answer(handler: BaseHTTPRequestHandler) -> None:
+            if handler.headers.get("If-None-Match") == etag:
+                handler.send_response(304)
+                handler.send_header("ETag", etag)
+                handler.send_header("Content-Length", "0")
+                handler.end_headers()
+                return
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("ETag", etag)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        self.routes[path] = answer
         return self.url(path)
 
     def good(self, case: str) -> str:

@@ -1,7 +1,8 @@
 """crawler.middlewares: meta refresh redirects from the page's start, redirects without the
 Referer warning.
 
-(PrivateAddressGuard is tested through real crawls in tests/test_hostile.py.)
+(PrivateAddressGuard is tested through real crawls in tests/test_hostile.py and tests/test_resolver.py;
+its proxy rule here.)
 """
 
 from scrapy import Request
@@ -79,3 +80,28 @@ def test_redirects_start_without_a_warning_about_the_referer_wirecrawl_does_not_
     with caplog.at_level(logging.WARNING):
         middleware._engine_started()
     assert caplog.text == "" and middleware._referer_spider_middleware is None
+
+
+def guard(**settings):
+    from crawler.middlewares import PrivateAddressGuard
+
+    return PrivateAddressGuard.from_crawler(get_crawler(settings_dict={"NEWS_ALLOW_PRIVATE_ADDRESSES": False, **settings}))
+
+
+def test_requests_through_an_untrusted_proxy_are_refused(monkeypatch):
+    import asyncio
+
+    from crawler.middlewares import RefusedURL
+
+    monkeypatch.setenv("http_proxy", "http://proxy.invalid:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with pytest.raises(RefusedURL, match="through a proxy, which resolves names itself.*NEWS_TRUSTED_PROXY"):
+        asyncio.run(guard().process_request(Request("http://93.184.215.14/feed.xml")))
+    # Trusted, the proxy is used and the target checked as before.
+    assert asyncio.run(guard(NEWS_TRUSTED_PROXY=True).process_request(Request("http://93.184.215.14/feed.xml"))) is None
+    with pytest.raises(RefusedURL, match="resolves to private address 10.0.0.1"):
+        asyncio.run(guard(NEWS_TRUSTED_PROXY=True).process_request(Request("http://10.0.0.1/admin")))
+    monkeypatch.delenv("http_proxy")
+    with pytest.raises(RefusedURL, match="through a proxy"):  # a proxy set on the request itself
+        asyncio.run(guard().process_request(Request("http://93.184.215.14/a", meta={"proxy": "http://proxy.invalid:3128"})))

@@ -134,3 +134,26 @@ def test_binary_page_is_an_error_not_an_item(spider):
     response = Response(url, body=b"%PDF-1.7", headers={"Content-Type": "application/pdf"}, request=request)
     assert list(spider.parse_article(response)) == []
     assert errors(spider) == [("fetch", url, "not a text page (application/pdf)")]
+
+
+def test_dead_links_are_not_requested_and_links_in_backoff_hold_their_feed_back(spider):
+    db = news_database(spider.crawler)
+    dead, waiting = "https://news.example/monde/irak.html", "https://news.example/monde/relatif.html"
+    for _ in range(3):
+        db.article_failures.record(dead, FEED_URL, "HTTP 404", "HTTP 404", 404, dead_after=3)
+    db.article_failures.record(waiting, FEED_URL, "HTTP 500", "HTTP 500", 500, backoff_base=600, backoff_cap=86400)
+    assert list(spider.parse_feed(feed_response(RSS))) == []
+    assert spider.crawler.stats.get_value("wirecrawl/articles_dead") == 1
+    assert spider.crawler.stats.get_value("wirecrawl/articles_backoff") == 1
+    assert FEED_URL in spider.feeds_with_failures  # the link in backoff is retried from the feed later
+
+
+def test_learned_tracking_parameters_are_stripped_before_fetching(spider):
+    db = news_database(spider.crawler)
+    for _ in range(3):
+        db.url_params.observe("news.example", {"maca"}, set())
+    feed = RSS.replace("irak.html?utm_source=rss&amp;utm_medium=feed", "irak.html?maca=en-rss-1").replace(
+        "<link>https://news.example/monde/irak.html</link>", "<link>https://news.example/monde/irak.html?maca=en-rss-2</link>"
+    )
+    requests = list(spider.parse_feed(feed_response(feed)))
+    assert [r.url for r in requests] == ["https://news.example/monde/irak.html", "https://news.example/monde/relatif.html"]

@@ -258,3 +258,41 @@ def test_v5_database_gains_site_templates_and_keeps_its_rows(tmp_path):
     assert reopened.site_templates().get("a.example")[0]["hits"] == 7
     assert reopened.conn.execute("SELECT pages, hits FROM site_templates").fetchone() == (3, 7)
     reopened.close()
+
+
+def test_v5_database_gains_the_links_failures_and_per_kind_errors_keeping_its_rows(tmp_path):
+    v5 = database_at_version(tmp_path / "v5.db", 5)
+    v5.execute("INSERT INTO errors (run_id, time, stage, url, reason) VALUES (NULL, '2024-12-19T10:00:00+00:00',"
+               " 'fetch', 'https://a.example/gone', 'HTTP 404')")  # fmt: skip
+    v5.execute("INSERT INTO feeds (url, etag) VALUES ('https://a.example/rss', '\"v1\"')")
+    v5.conn.commit()
+    v5.close()
+    db = NewsDatabase.open(tmp_path / "v5.db")
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.conn.execute("SELECT url, reason, kind, occurrences FROM errors").fetchall() == [
+        ("https://a.example/gone", "HTTP 404", None, 1)
+    ]
+    assert db.feed_validators("https://a.example/rss") == ('"v1"', None)
+    # The old row has no kind: a new failure of that link starts its own row, counted from there.
+    db.record_error("fetch", "https://a.example/gone", "HTTP 404", kind="HTTP 404")
+    db.record_error("fetch", "https://a.example/gone", "HTTP 404", kind="HTTP 404")
+    assert db.conn.execute("SELECT kind, occurrences FROM errors ORDER BY id").fetchall() == [(None, 1), ("HTTP 404", 2)]
+    db.article_failures.record("https://a.example/gone", "https://a.example/rss", "HTTP 404", "HTTP 404", 404)
+    db.url_params.observe("a.example", {"maca"}, set())
+    db.url_params.add_link("https://a.example/1?maca=x", article_id_for("https://a.example/1"))
+    db.add_article(article("https://a.example/1"))
+    assert db.known_urls(["https://a.example/1?maca=x", "https://a.example/1", "https://a.example/2"]) == {
+        "https://a.example/1?maca=x", "https://a.example/1"
+    }  # fmt: skip
+    db.close()
+
+
+def test_a_parameter_is_tracking_once_three_pages_left_it_out_and_none_kept_it(news_db):
+    params = news_db.url_params
+    for _ in range(2):
+        params.observe("a.example", {"maca", "ref"}, {"id"})
+    assert params.tracking("a.example") == frozenset()
+    params.observe("a.example", {"maca"}, {"id", "ref"})  # one page keeps ref: never tracking
+    params.observe("a.example", {"ref"}, set())
+    assert params.tracking("a.example") == frozenset({"maca"})
+    assert params.tracking("b.example") == frozenset()

@@ -22,18 +22,23 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import CannotResolveHostError
 from scrapy.http import Response, TextResponse
+from twisted.internet.error import DNSLookupError
 from twisted.python.failure import Failure
 
 from crawler.feedlist import FeedListError, load_feeds
-from crawler.feedreader import FeedReaderPool, FeedReading, read_feed
+from crawler.feedreader import FeedEntry, FeedReaderPool, FeedReading, read_feed
 from crawler.items import ArticleItem
 from crawler.middlewares import RefusedURL
+from crawler.resolver import refusal_for
+from crawler.urls import without_params
 from pipelines.database import news_database, record_error
-from storage import utc_now
+from storage import site_of, utc_now
 
 
 # The start of a file in a binary format (PDF, images, archives, office documents, media).
@@ -91,9 +96,26 @@ def _retry_after(response: Response | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+def _refused_connection(failure: Failure) -> str | None:
+    """Why the resolver refused to connect (a name that rebound to a private address), if it did."""
+    if not failure.check(CannotResolveHostError, DNSLookupError):
+        return None
+    return refusal_for(urlsplit(failure.request.url).hostname or "")
+
+
+def _failure_kind(failure: Failure, status: int | None) -> str:
+    """What kind of failure it was, for one errors row per kind and article: ``HTTP 404``,
+    ``refused``, ``TimeoutError``..."""
+    if isinstance(failure.value, RefusedURL) or _refused_connection(failure):
+        return "refused"
+    return f"HTTP {status}" if status is not None else failure.type.__name__
+
+
 def _failure_reason(failure: Failure) -> tuple[str, int | None]:
     if isinstance(failure.value, RefusedURL):
         return str(failure.value), None
+    if refused := _refused_connection(failure):
+        return refused, None
     response = getattr(failure.value, "response", None)
     if isinstance(response, Response):
         reason = f"HTTP {response.status}"
@@ -131,8 +153,7 @@ class FeedsSpider(scrapy.Spider):
         chain = " -> ".join([*redirects, request.url])
         reason = f"redirect loop: {chain[:500]}"
         if "canonical_url" in request.meta:
-            self.feeds_with_failures.add(request.meta["feed_url"])
-            record_error(self.crawler, "fetch", request.meta["canonical_url"], reason)
+            self._article_failed(request.meta, reason, "redirect loop", None)
         else:
             self._feed_failed(request.meta["feed_url"], reason, None)
 
@@ -186,12 +207,10 @@ class FeedsSpider(scrapy.Spider):
         other work (downloads, the workers' results) in between."""
         if self._feed_to_parse(response):
             try:
-                future = self.feed_reader.submit(response.body, response.url, _header(response, "Content-Type"))
-                reading = await asyncio.wrap_future(future)
+                reading = await self.feed_reader.read(response.body, response.url, _header(response, "Content-Type"))
             except BrokenProcessPool:
-                # The reader process died (out of memory on a monstrous feed, killed): this feed
-                # failed, the next one gets a new process.
-                self.feed_reader.close()
+                # The reader process died (out of memory on a monstrous feed, killed) while reading
+                # this feed: only this one failed; the feeds after it are read by a new process.
                 self._feed_failed(response.meta["feed_url"], "the feed reader process died while reading this feed", response.status)
                 return
             except Exception as error:  # a feed that breaks feedparser: the other feeds go on
@@ -252,11 +271,23 @@ class FeedsSpider(scrapy.Spider):
         for entry, error in reading.unusable:
             stats.inc_value("wirecrawl/entries_unusable")
             record_error(self.crawler, "feed", feed_url, f"entry {entry}: {error}")
-        links = reading.links
+        links = self._without_tracking(reading.links)
         known = db.known_urls(list(links))
         stats.inc_value("wirecrawl/articles_known", len(known))
+        failed = db.article_failures.states([url for url in links if url not in known])
+        now = utc_now()
+        backoff = self.settings.getfloat("NEWS_BACKOFF_BASE") > 0  # 0: failing links are fetched every run, as feeds
         for url, entry in links.items():
             if url in known:
+                continue
+            state = failed.get(url)
+            if state is not None and state.dead:
+                stats.inc_value("wirecrawl/articles_dead")  # a tombstone: never fetched again
+                continue
+            if backoff and state is not None and state.next_attempt and state.next_attempt > now:
+                # Retried after its backoff; until then its feed is read in full, so it is not forgotten.
+                stats.inc_value("wirecrawl/articles_backoff")
+                self.feeds_with_failures.add(feed_url)
                 continue
             yield scrapy.Request(
                 url,
@@ -267,8 +298,20 @@ class FeedsSpider(scrapy.Spider):
                     "canonical_url": url,
                     "feed_title": entry.title,
                     "feed_published": entry.published,
+                    "failed_before": state is not None,
                 },
             )
+
+    def _without_tracking(self, links: dict[str, FeedEntry]) -> dict[str, FeedEntry]:
+        """The links without the query parameters their sites' pages showed to be tracking
+        (storage/url_params.py); two links that differ only by those become one."""
+        url_params = news_database(self.crawler).url_params
+        stripped: dict[str, FeedEntry] = {}
+        for url, entry in links.items():
+            if "?" in url and (tracking := url_params.tracking(site_of(url))):
+                url = without_params(url, tracking)
+            stripped.setdefault(url, entry)
+        return stripped
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
         meta = response.meta
@@ -281,9 +324,12 @@ class FeedsSpider(scrapy.Spider):
         elif kind := _binary_kind(response.body):
             problem = f"not a text page: {kind} served as {content_type}"
         if problem:
-            self.feeds_with_failures.add(meta["feed_url"])
-            record_error(self.crawler, "fetch", meta["canonical_url"], problem)
+            self._article_failed(meta, problem, problem.split(":")[0].split(" (")[0], response.status)
             return
+        if meta.get("failed_before"):
+            db = news_database(self.crawler)
+            db.begin()
+            db.article_failures.clear(meta["canonical_url"])
         yield ArticleItem(
             url=meta["canonical_url"],
             fetched_url=response.url,
@@ -314,10 +360,37 @@ class FeedsSpider(scrapy.Spider):
         record_error(self.crawler, "feed", feed_url, reason)
 
     def article_failed(self, failure: Failure) -> None:
-        meta = failure.request.meta
-        reason, _status = _failure_reason(failure)
-        self.feeds_with_failures.add(meta["feed_url"])
-        record_error(self.crawler, "fetch", meta["canonical_url"], reason)
+        reason, status = _failure_reason(failure)
+        response = getattr(failure.value, "response", None)
+        retry_after = _retry_after(response) if isinstance(response, Response) else None
+        self._article_failed(failure.request.meta, reason, _failure_kind(failure, status), status, retry_after)
+
+    def _article_failed(
+        self, meta: dict[str, Any], reason: str, kind: str, status: int | None, retry_after: float | None = None
+    ) -> None:
+        """An article's fetch failed: one errors row per kind of failure and article, and its failure
+        count (storage/article_failures.py). Until it is dead, its feed's validators are held back,
+        so the feed is read in full next time and the link retried (after its backoff)."""
+        url = meta["canonical_url"]
+        db = news_database(self.crawler)
+        db.begin()
+        state = db.article_failures.record(
+            url,
+            meta["feed_url"],
+            kind,
+            reason,
+            status,
+            dead_after=self.settings.getint("NEWS_DEAD_LINK_TRIES"),
+            backoff_base=self.settings.getfloat("NEWS_BACKOFF_BASE"),
+            backoff_cap=self.settings.getfloat("NEWS_BACKOFF_MAX"),
+            retry_after=retry_after,
+        )
+        if state.dead:
+            reason += f" ({state.failures} tries: a dead link, not fetched again)"
+            self.crawler.stats.inc_value("wirecrawl/articles_died")
+        else:
+            self.feeds_with_failures.add(meta["feed_url"])
+        record_error(self.crawler, "fetch", url, reason, kind=kind)
 
     def closed(self, reason: str) -> None:
         """Save the feeds' validators, but only for a run that read everything they listed."""
