@@ -14,7 +14,7 @@ The rule that decides a link is ``pipelines/stories.py``; this module only store
 from __future__ import annotations
 
 import sqlite3
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from .dedup_index import SECONDS_PER_DAY, DedupIndex
@@ -23,6 +23,8 @@ from .dedup_index import SECONDS_PER_DAY, DedupIndex
 # it says nothing of one story, and reading its rows would make every lookup slow.
 MAX_CLUSTERS_PER_KEY = 50
 COMPOUND_TERMS = 400
+# Periods whose common keys this process remembers (a window of 24 hours touches 3 or 4).
+REMEMBERED_PERIODS = 16
 
 
 @dataclass
@@ -45,6 +47,11 @@ class StoryIndex:
     def __init__(self, conn: sqlite3.Connection, window_hours: float = 24.0):
         self.conn = conn
         self.window_hours = window_hours
+        # The keys found held by more than MAX_CLUSTERS_PER_KEY clusters of a period. A period's
+        # count of a key only grows, so a key once found common stays common and is not read
+        # again: without this, every lookup reads the 51 rows of each of its common keys (most
+        # of its time, as the year or the country of the day are in most clusters).
+        self._common: OrderedDict[int, set[int]] = OrderedDict()
 
     @staticmethod
     def period_of(published: str | None) -> int:
@@ -81,21 +88,27 @@ class StoryIndex:
         if not keys:
             return [], {}
         periods = self.periods_around(published)
-        pairs = [(period, key) for period in periods for key in keys]
+        common = set().union(*(self._common.get(period, ()) for period in periods))
+        pairs = [(period, key) for period in periods for key in keys if key not in common]
         # One bounded read per (period, key) through the primary key, a few hundred to a statement
         # (SQLite allows 500 terms in a compound select).
         rows = []
         for start in range(0, len(pairs), COMPOUND_TERMS):
             chunk = pairs[start : start + COMPOUND_TERMS]
             sql = " UNION ALL ".join(
-                "SELECT * FROM (SELECT key, cluster_id FROM story_evidence WHERE period = ? AND key = ?"
+                "SELECT * FROM (SELECT period, key, cluster_id FROM story_evidence WHERE period = ? AND key = ?"
                 f" LIMIT {MAX_CLUSTERS_PER_KEY + 1})"
                 for _ in chunk
             )
             rows += self.conn.execute(sql, [value for pair in chunk for value in pair]).fetchall()
         per_key: dict[int, list[int]] = defaultdict(list)
-        for key, cluster_id in rows:
+        per_pair: dict[tuple[int, int], int] = defaultdict(int)
+        for period, key, cluster_id in rows:
             per_key[key].append(cluster_id)
+            per_pair[period, key] += 1
+        for (period, key), count in per_pair.items():
+            if count > MAX_CLUSTERS_PER_KEY:
+                self._remember_common(period, key)
         per_key = {key: clusters for key, clusters in per_key.items() if len(clusters) <= MAX_CLUSTERS_PER_KEY}
         wanted = {cluster_id for clusters in per_key.values() for cluster_id in clusters}
         if not wanted:
@@ -126,6 +139,14 @@ class StoryIndex:
                     )
                 candidate.shared[key] = keys[key]
         return list(found.values()), frequency
+
+    def _remember_common(self, period: int, key: int) -> None:
+        if period not in self._common:
+            self._common[period] = set()
+            while len(self._common) > REMEMBERED_PERIODS:
+                self._common.popitem(last=False)
+        self._common.move_to_end(period)
+        self._common[period].add(key)
 
     def add(
         self, cluster_id: int, story_id: int, language: str | None, published: str | None, keys: dict[int, str]
