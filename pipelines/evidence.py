@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 import xxhash
@@ -152,6 +153,15 @@ _ARABIC_COMMON = set(
 
 _WORD = regex.compile(r"[\p{L}\p{M}][\p{L}\p{M}'’\-]*")
 _SENTENCE_END = regex.compile(r"[.!?:;«»\"“”()\[\]\n—–-]\s*$")
+# Compiled once: looked up by pattern string at each call, they cost half of the evidence's time.
+_ARABIC_LETTER = regex.compile(r"\p{Arabic}")
+_THOUSANDS = regex.compile(r"[ .,']")
+_ARABIC_WORD = regex.compile(r"\p{Arabic}+")
+_VOWEL_MARKS = regex.compile(r"[\u064b-\u065f\u0670]")
+_SOFT_C = regex.compile(r"c(?=[eiy])")
+_ELISION = regex.compile(r"^(?:[ldjnst]|qu)['’]", flags=regex.IGNORECASE)  # l'Irak, d'Assad
+_NAME_PARTS = regex.compile(r"[-'’]")
+_LETTERS = regex.compile(r"\p{L}+")
 
 
 @dataclass(frozen=True)
@@ -190,7 +200,7 @@ def numbers(text: str) -> set[str]:
     found = set()
     for match in _FIGURE.finditer(text):
         whole, fraction, scale = match.group(1), match.group(2), match.group(3)
-        integer = regex.sub(r"[ .,']", "", whole)
+        integer = _THOUSANDS.sub("", whole)
         if fraction is not None and len(fraction) == 3 and scale is None and len(integer) <= 3:
             # "1.905" / "1,905": thousands, however the separator is written.
             integer, fraction = integer + fraction, None
@@ -215,18 +225,19 @@ def dates(text: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=65536)  # names repeat across a text and across the day's texts
 def skeleton(word: str) -> str:
     """The consonant skeleton of a name in Latin or Arabic script.
 
     >>> skeleton("Sinwar"), skeleton("سنوار"), skeleton("Washington"), skeleton("واشنطن")
     ('snr', 'snr', 'snktn', 'sntn')
     """
-    if regex.match(r"\p{Arabic}", word):
+    if _ARABIC_LETTER.match(word):
         classes = [_ARABIC_CLASS.get(ch, "") for ch in word]
     else:
         latin = "".join(ch for ch in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(ch))
         # A soft c is an s (Kelce), a hard one a k.
-        latin = regex.sub(r"c(?=[eiy])", "s", latin).replace("c", "k")
+        latin = _SOFT_C.sub("s", latin).replace("c", "k")
         for digraph, sound in _LATIN_DIGRAPHS:
             latin = latin.replace(digraph, sound)
         classes = [_LATIN_CLASS.get(ch, "") for ch in latin]
@@ -241,11 +252,11 @@ def _latin_names(text: str) -> list[str]:
     names = []
     for match in _WORD.finditer(text):
         word = match.group()
-        if not word[0].isupper() or regex.match(r"\p{Arabic}", word):
+        if not word[0].isupper() or _ARABIC_LETTER.match(word):
             continue
         before = text[max(0, match.start() - 3) : match.start()]
         opening = match.start() == 0 or bool(_SENTENCE_END.search(before))
-        core = regex.sub(r"^(?:[ldjnst]|qu)['’]", "", word, flags=regex.IGNORECASE)  # l'Irak, d'Assad
+        core = _ELISION.sub("", word)  # l'Irak, d'Assad
         if core.casefold() in _LATIN_COMMON:
             continue
         if opening and core == word:
@@ -256,8 +267,8 @@ def _latin_names(text: str) -> list[str]:
 
 def _arabic_words(text: str) -> list[str]:
     words = []
-    for word in regex.findall(r"\p{Arabic}+", text):
-        word = regex.sub(r"[\u064b-\u065f\u0670]", "", word)  # vowel marks
+    for word in _ARABIC_WORD.findall(text):
+        word = _VOWEL_MARKS.sub("", word)  # vowel marks
         if word in _ARABIC_COMMON or len(word) < 3:
             continue
         words.append(word)
@@ -275,8 +286,8 @@ def names(text: str) -> set[str]:
     for match in _EXONYM.finditer(lowered):
         found.add("x:" + _EXONYM_OF[match.group()])
     for word in _latin_names(text) + _arabic_words(text):
-        for part in regex.split(r"[-'’]", word):
-            if part.casefold() in _EXONYM_OF or regex.match(r"\p{Arabic}", part) and part in _EXONYM_OF:
+        for part in _NAME_PARTS.split(word):
+            if part.casefold() in _EXONYM_OF or _ARABIC_LETTER.match(part) and part in _EXONYM_OF:
                 continue
             shape = skeleton(part)
             if len(shape) >= MIN_SKELETON:
@@ -299,5 +310,5 @@ def evidence(title: str | None, text: str, language: str | None = None) -> Evide
 
 def title_case(title: str) -> bool:
     """Whether most of a headline's words of four letters or more start with a capital."""
-    words = [word for word in regex.findall(r"\p{L}+", title) if len(word) >= 4 and not regex.match(r"\p{Arabic}", word)]
+    words = [word for word in _LETTERS.findall(title) if len(word) >= 4 and not _ARABIC_LETTER.match(word)]
     return len(words) >= 3 and sum(word[0].isupper() for word in words) >= 0.6 * len(words)
