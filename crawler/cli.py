@@ -24,7 +24,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from pipelines.article.extraction import ExtractionError, TemplateOptions, extract_article, word_count
+from pipelines.article.extraction import (
+    ExtractionError,
+    TemplateOptions,
+    extract_article,
+    load_language_model_in_background,
+    word_count,
+)
 from pipelines.dedup import ClusterAssigner, cluster_text, dedup_index_from_settings
 from pipelines.article.signature import Signature, remove_lines
 from pipelines.article.templates import SiteModel
@@ -114,6 +120,7 @@ def _extract_batch(args: argparse.Namespace, out: IO[str]) -> int:
     the sites' boilerplate lines, clustered through its dedup index as ``DedupPipeline`` does."""
     if args.url:
         raise UsageProblem("--url is for one page; in the batch form each JSON line gives its \"url\"")
+    load_language_model_in_background()  # meanwhile: settings, the database, datasketch
     settings = _settings()
     options = _extract_options(settings)
     template_options = _template_options(settings)

@@ -15,9 +15,6 @@ import logging
 import sqlite3
 from typing import TYPE_CHECKING
 
-from scrapy import signals
-from scrapy.utils.defer import deferred_from_coro
-
 from storage import NewsDatabase, StorageFailed
 
 if TYPE_CHECKING:
@@ -30,6 +27,10 @@ STORAGE_FAILURE_STAT = "wirecrawl/storage_failure"
 
 
 def news_database(crawler: Crawler) -> NewsDatabase:
+    # Scrapy is imported here, not at the top: python -m crawler extract|dedup import this
+    # module's neighbours (ClusterAssigner) without a crawl and should not pay its import.
+    from scrapy import signals
+
     db = getattr(crawler, "_wirecrawl_db", None)
     if db is None:
         db = NewsDatabase.open(crawler.settings.get("NEWS_DB_PATH"))
@@ -68,6 +69,7 @@ def stop_on_storage_failure(crawler: Crawler, error: BaseException) -> None:
     engine = crawler.engine
     if engine is None or engine.spider is None:
         return
+    from scrapy.utils.defer import deferred_from_coro
     from twisted.internet import reactor
 
     def close() -> None:

@@ -10,11 +10,11 @@ process has no heavy work left.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,9 +48,23 @@ class ExtractionError(Exception):
     """The page has no article wirecrawl can keep; the message says why."""
 
 
-@lru_cache(maxsize=1)
+_identifier: LanguageIdentifier | None = None
+_identifier_lock = threading.Lock()
+
+
 def _language_identifier() -> LanguageIdentifier:
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    global _identifier
+    if _identifier is None:
+        with _identifier_lock:  # one load, whichever thread asks first
+            if _identifier is None:
+                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _identifier
+
+
+def load_language_model_in_background() -> None:
+    """Start loading py3langid's model (0.3 s or more, mostly LZMA decompression, which releases
+    the GIL) in a thread, so that a command overlaps it with its other start-up work."""
+    threading.Thread(target=_language_identifier, name="wirecrawl-langid", daemon=True).start()
 
 
 # Scripts written without spaces between words (Chinese, Japanese, Thai...): \w+ finds a whole
