@@ -78,8 +78,8 @@ async def start_pool(workers: int, timeout: float = 0.0) -> WorkerPool:
     # because the server process has imported trafilatura once.
     context = multiprocessing.get_context("forkserver")
     # datasketch too (it brings scipy, a second or more to import), or every worker would import
-    # it on its first page, during the crawl.
-    context.set_forkserver_preload(["pipelines.article.extraction", "datasketch"])
+    # it on its first page, during the crawl; and the language model, loaded once for all.
+    context.set_forkserver_preload(["pipelines.article.extraction", "datasketch", "pipelines.article.preload"])
     pool = WorkerPool(workers, context, initializer=_lower_priority, timeout=timeout)
     await pool.start()
     await asyncio.gather(*(pool.run(warm_up_worker, number) for number in range(workers)))
