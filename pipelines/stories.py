@@ -8,9 +8,9 @@ cluster's first article's evidence (``pipelines/evidence.py``: figures, dates, n
 1. Candidates: the indexed clusters in another language, published within
    ``NEWS_STORY_WINDOW_HOURS`` of it, sharing at least one evidence key
    (``storage/story_index.py``). Same-language copies are the clusters' business.
-2. Each shared key weighs by how rare it is in the window: ``1 / (clusters of the window that
-   hold it)``, so a year, a round figure or a country that many stories of the day mention
-   counts for little, and a figure or a name that only these two hold counts fully.
+2. Each shared key weighs by how rare it is in the window's days: ``1 / (clusters of those
+   days that hold it)``, so a year, a round figure or a country that many stories of the day
+   mention counts for little, and a figure or a name that only these two hold counts fully.
 3. A candidate is the same story when, at once,
    - they share at least one name, and at least two unless they share ``MIN_FACTS_FOR_ONE_NAME``
      figures or dates (a market report names little and counts much);
@@ -107,7 +107,7 @@ class StoryLinker:
         self, language: str | None, published: str | None, own: Evidence, keys: dict[int, str]
     ) -> list[tuple[StoryCandidate, float]]:
         """The candidates in other languages that are the same story, with their scores."""
-        candidates, frequency = self.index.candidates(keys, published)
+        candidates, frequency = self.index.candidates(keys, published, min_shared=int(MIN_SCORE))
         matches = []
         for candidate in candidates:
             # Each shared key weighs at most 1: fewer than MIN_SCORE of them can never pass.

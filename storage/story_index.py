@@ -77,10 +77,13 @@ class StoryIndex:
         self.conn.execute("UPDATE story_clusters SET story_id = ? WHERE story_id = ?", [into_story_id, story_id])
 
     def candidates(
-        self, keys: dict[int, str], published: str | None
+        self, keys: dict[int, str], published: str | None, min_shared: int = 1
     ) -> tuple[list[StoryCandidate], dict[int, int]]:
-        """The clusters of the time window sharing at least one key, and for each key the number
-        of clusters of the window holding it (its document frequency).
+        """The clusters of the time window sharing at least ``min_shared`` keys, and for each key
+        the number of clusters of the window's days (the periods it touches) holding it, its
+        document frequency: counted from the key rows alone, so that only the clusters that
+        share enough keys to be candidates are read from ``story_clusters`` (a lookup meets tens
+        of clusters sharing one or two keys, and reading each was most of its time).
 
         A key held by more than ``MAX_CLUSTERS_PER_KEY`` clusters of a period (a year, a country)
         is left out: it would weigh under 1/50 and its rows are what would make a lookup slow.
@@ -110,7 +113,11 @@ class StoryIndex:
             if count > MAX_CLUSTERS_PER_KEY:
                 self._remember_common(period, key)
         per_key = {key: clusters for key, clusters in per_key.items() if len(clusters) <= MAX_CLUSTERS_PER_KEY}
-        wanted = {cluster_id for clusters in per_key.values() for cluster_id in clusters}
+        shared_count: dict[int, int] = defaultdict(int)
+        for clusters in per_key.values():
+            for cluster_id in clusters:
+                shared_count[cluster_id] += 1
+        wanted = {cluster_id for cluster_id, count in shared_count.items() if count >= min_shared}
         if not wanted:
             return [], {}
         moment = DedupIndex.timestamp_of(published)
@@ -126,11 +133,10 @@ class StoryIndex:
         frequency: dict[int, int] = {}
         found: dict[int, StoryCandidate] = {}
         for key, holders in per_key.items():
-            in_window = [cluster_id for cluster_id in holders if cluster_id in clusters]
-            if not in_window:
-                continue
-            frequency[key] = len(in_window)
-            for cluster_id in in_window:
+            frequency[key] = len(holders)
+            for cluster_id in holders:
+                if cluster_id not in clusters:
+                    continue
                 candidate = found.get(cluster_id)
                 if candidate is None:
                     _c, story_id, language, other_published, _at, n, d, e = clusters[cluster_id]

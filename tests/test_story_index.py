@@ -57,3 +57,15 @@ def test_a_key_under_the_limit_keeps_its_weight_and_is_read_every_time(db_path):
         assert frequency[COMMON_KEY] == MAX_CLUSTERS_PER_KEY
         assert terms == 2 * len(index.periods_around(DAY.format(hour)))
     db.close()
+
+
+def test_only_clusters_sharing_enough_keys_are_candidates_but_every_holder_counts(db_path):
+    db = NewsDatabase.open(db_path)
+    index = StoryIndex(db.conn, window_hours=24)
+    fill(index, 10)  # cluster n holds 10_000 + n and, with its pair, 20_000 + n // 2
+    wanted = {10_004: "e", 20_002: "n"}  # cluster 5 holds both, cluster 6 only the second
+    candidates, frequency = index.candidates(wanted, DAY.format(12), min_shared=2)
+    assert [candidate.cluster_id for candidate in candidates] == [5]
+    assert candidates[0].shared == wanted
+    assert frequency == {10_004: 1, 20_002: 2}
+    db.close()
