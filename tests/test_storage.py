@@ -268,7 +268,7 @@ def test_v5_database_gains_the_links_failures_and_per_kind_errors_keeping_its_ro
     v5.conn.commit()
     v5.close()
     db = NewsDatabase.open(tmp_path / "v5.db")
-    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert db.conn.execute("SELECT url, reason, kind, occurrences FROM errors").fetchall() == [
         ("https://a.example/gone", "HTTP 404", None, 1)
     ]
