@@ -346,15 +346,23 @@ class FeedsSpider(scrapy.Spider):
         meta = failure.request.meta
         discovery = self.discoveries[meta["discovery"]]
         try:
-            reason, _ = _failure_reason(failure)
+            reason, status = _failure_reason(failure)
             if meta.get("step") == "homepage":
                 record_error(self.crawler, "discovery", failure.request.url, f"site homepage could not be fetched: {reason}")
             elif meta.get("step") == "sitemap" and meta.get("declared"):
-                record_error(self.crawler, "sitemap", failure.request.url, f"robots.txt lists this sitemap, but: {reason}")
+                self._declared_sitemap_failed(discovery, failure.request.url, reason, status)
             else:
                 discovery.tried.append(f"{failure.request.url} ({reason[:80]})")
         finally:
             self._discovery_step_done(discovery)
+
+    def _declared_sitemap_failed(self, discovery: SiteDiscovery, url: str, reason: str, status: int | None) -> None:
+        """A sitemap that robots.txt lists failed: it is the site's source all the same (registered,
+        so it is retried after its backoff, and shows in feed_health)."""
+        db = news_database(self.crawler)
+        db.begin()
+        db.sites.register([{"url": url, "kind": SITEMAP, "discovered_from": discovery.site_url}])
+        self._feed_failed(url, f"robots.txt lists this sitemap, but: {reason}", status, stage="sitemap")
 
     def _discovery_step_done(self, discovery: SiteDiscovery) -> None:
         """One of a site's discovery requests is done; once all are, the site's discovery is recorded
@@ -395,7 +403,7 @@ class FeedsSpider(scrapy.Spider):
             url = response.url
             if response.status != 200:
                 if meta.get("declared"):
-                    record_error(self.crawler, "sitemap", url, f"robots.txt lists this sitemap, but it answered HTTP {response.status}")
+                    self._declared_sitemap_failed(discovery, url, f"HTTP {response.status}", response.status)
                 discovery.tried.append(f"{response.request.url} (HTTP {response.status})")
                 return
             if url in self.sitemaps_requested:
