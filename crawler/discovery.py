@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from protego import Protego
+from urllib3.exceptions import DependencyWarning
 
 from crawler.feedreader import xml_prolog
 
@@ -43,7 +45,11 @@ def feed_links(html: str, page_url: str) -> list[str]:
     ...            '<body></body></html>', "https://a.example/")
     ['https://a.example/feed.xml']
     """
-    from trafilatura.feeds import FeedParameters, determine_feed  # costly import, needed only here
+    with warnings.catch_warnings():
+        # trafilatura.feeds imports trafilatura's own downloader (never used here), whose urllib3
+        # warns that SOCKS proxies need PySocks. Imported here, not at start: only discovery needs it.
+        warnings.simplefilter("ignore", DependencyWarning)
+        from trafilatura.feeds import FeedParameters, determine_feed
 
     host = urlsplit(page_url).hostname or ""
     links = determine_feed(html, FeedParameters(page_url, host, page_url))

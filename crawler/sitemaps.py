@@ -167,6 +167,9 @@ def read_sitemap(
         except (OSError, EOFError) as error:
             reading.failure = f"sitemap is not valid gzip: {error}"
             return reading
+    if not body.strip():
+        reading.failure = "empty sitemap: the response has no body"
+        return reading
     if len(body) > max_bytes:
         reading.failure = f"sitemap larger than {max_bytes // (1024 * 1024)} MB (the sitemap protocol's limit): not read"
         return reading
@@ -215,7 +218,7 @@ def read_sitemap(
                     del parent[0]
             _take(reading, fields, url, lower, upper, seen, other_site, bad_dates, unusable)
     except StopIteration:
-        reading.failure = "empty sitemap: no XML in the response"
+        reading.failure = "not a sitemap: no XML element in the response"
         return reading
     except lxml.etree.XMLSyntaxError as error:
         if reading.kind is None:

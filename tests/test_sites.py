@@ -171,3 +171,19 @@ def test_window_arguments_are_read_as_instants():
     with pytest.raises(ValueError, match="before since"):
         publication_window("2024-12-20", "2024-12-01")
     assert datetime.fromisoformat(publication_window("2024-12-01", "2024-12-01")[1]).hour == 23
+
+
+def test_a_feed_named_as_a_sitemap_in_robots_is_read_as_a_feed(tmp_path):
+    from tests.hostile_server import article_html, rss
+    from tests.news_sites import Host
+
+    with Host("127.0.0.2") as site:
+        site.page("/", "<html><head><title>Outlet</title></head><body><p>Front page</p></body></html>")
+        site.page("/robots.txt", f"User-agent: *\nSitemap: {site.url('/rss.xml')}\n", "text/plain")
+        story = site.page("/story.html", article_html("A story listed by a feed robots.txt names", 5))
+        site.page("/rss.xml", rss([(story, "1")]), "application/rss+xml; charset=utf-8")
+        result = run_spider(tmp_path / "news.db", [f"sites={site.url('/')}"])
+        assert result.returncode == exitcodes.OK, result.stderr[-3000:]
+    db = sqlite3.connect(tmp_path / "news.db")
+    assert db.execute("SELECT url, kind FROM feeds").fetchall() == [(site.url("/rss.xml"), "feed")]
+    assert db.execute("SELECT url FROM articles").fetchall() == [(story,)]

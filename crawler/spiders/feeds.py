@@ -432,6 +432,17 @@ class FeedsSpider(scrapy.Spider):
         except Exception as error:  # a sitemap that breaks the reader: the other sources go on
             reading = SitemapReading(failure=f"sitemap could not be read: {type(error).__name__}: {error}")
         if discovery is not None:
+            if reading.failure and is_feed(response.body):
+                # robots.txt (or a usual path) names a feed, as sites do: read it as one from now on.
+                if url not in discovery.feeds:
+                    discovery.feeds.append(url)
+                    db.begin()
+                    db.sites.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
+                    self.crawler.stats.inc_value("wirecrawl/discovery/feeds")
+                    response.meta["feed_url"] = url
+                    async for request in self.parse_feed_async(response):
+                        yield request
+                return
             if reading.failure and not meta.get("declared"):
                 discovery.tried.append(f"{response.request.url} ({reading.failure[:60]})")
                 return
