@@ -29,6 +29,10 @@ How to override it
       settings (``settings/base.py`` sets it to this list by default) to
       another list of dicts of the same shape.
 
+``DEFAULT_SITES`` (the ``NEWS_SITES`` setting) lists outlets given as sites, whose feeds and
+sitemaps are discovered; it is empty until an outlet's news sitemap is shown to be the better
+source.
+
 This module imports nothing, so it can be read by any tool without loading
 the project.
 """
