@@ -187,3 +187,23 @@ def test_a_feed_named_as_a_sitemap_in_robots_is_read_as_a_feed(tmp_path):
     db = sqlite3.connect(tmp_path / "news.db")
     assert db.execute("SELECT url, kind FROM feeds").fetchall() == [(site.url("/rss.xml"), "feed")]
     assert db.execute("SELECT url FROM articles").fetchall() == [(story,)]
+
+
+def test_backfilled_copies_join_the_clusters_of_stored_articles(web, tmp_path):
+    db_path = tmp_path / "news.db"
+    first = run_spider(db_path, [f"sites={web.sitemap.url('/')}"])
+    assert first.returncode == exitcodes.OK, first.stderr[-3000:]
+    since = (web.now - timedelta(days=3)).date()
+    backfill = run_spider(db_path, [f"sites={web.sitemap.url('/')},{web.feed.url('/')}", f"since={since}"])
+    assert backfill.returncode == exitcodes.OK, backfill.stderr[-3000:]
+    db = sqlite3.connect(db_path)
+    # The outlets' pages are copies of one text (tests/hostile_server.article_html): a backfilled copy
+    # published within NEWS_DEDUP_WINDOW_HOURS of a stored one joins its cluster.
+    joined = db.execute(
+        "SELECT count(*) FROM articles a JOIN articles first ON first.id = a.cluster_id"
+        " WHERE a.run_id = 2 AND first.run_id = 1"
+    ).fetchone()[0]
+    assert joined > 0
+    window = {canonical_url(a.url) for a in web.articles["sitemap"] + web.articles["feed"] if a.published.date() >= since}
+    first_run = {row[0] for row in db.execute("SELECT url FROM articles WHERE run_id = 1")}
+    assert {row[0] for row in db.execute("SELECT url FROM articles WHERE run_id = 2")} == window - first_run
