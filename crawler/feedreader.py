@@ -4,7 +4,9 @@ The ``feeds`` spider runs ``read_feed`` in a process of its own (``FeedReaderPoo
 is pure Python and takes 50-200 ms for a feed of a few hundred entries. Run on the reactor's
 thread it stalls every download; run in a thread of the crawl's process it still holds the GIL
 most of the time, and the reactor then waits its turn at every socket call (stalls of 100 ms
-and more when a crawl starts and twenty feeds arrive at once; make bench).
+and more when a crawl starts and twenty feeds arrive at once; make bench). Sitemaps are read in
+the same process (``FeedReaderPool.run`` with ``crawler.sitemaps.read_sitemap``), and so is a
+gzip bomb's gunzip: what a monstrous file costs, that process pays.
 """
 
 from __future__ import annotations
