@@ -19,7 +19,7 @@ FEED, NEWS_SITEMAP, SITEMAP, SITEMAP_INDEX = "feed", "news_sitemap", "sitemap", 
 SITEMAP_KINDS = (NEWS_SITEMAP, SITEMAP, SITEMAP_INDEX)
 
 
-class Sites:
+class SiteSources:
     """Sites and their discovered sources, on an open connection (writes inside the caller's
     transaction: call ``NewsDatabase.begin`` first)."""
 

@@ -207,3 +207,15 @@ def test_backfilled_copies_join_the_clusters_of_stored_articles(web, tmp_path):
     window = {canonical_url(a.url) for a in web.articles["sitemap"] + web.articles["feed"] if a.published.date() >= since}
     first_run = {row[0] for row in db.execute("SELECT url FROM articles WHERE run_id = 1")}
     assert {row[0] for row in db.execute("SELECT url FROM articles WHERE run_id = 2")} == window - first_run
+
+
+def test_a_cron_run_after_a_backfill_of_past_days_takes_what_came_after_them(web, tmp_path):
+    db_path = tmp_path / "news.db"
+    since, until = (web.now - timedelta(days=6)).date(), (web.now - timedelta(days=3)).date()
+    backfill = run_spider(db_path, [f"sites={web.sitemap.url('/')}", f"since={since}", f"until={until}"])
+    assert backfill.returncode == exitcodes.OK, backfill.stderr[-3000:]
+    cron = run_spider(db_path, [f"sites={web.sitemap.url('/')}"])
+    assert cron.returncode == exitcodes.OK, cron.stderr[-3000:]
+    # The backfill's sitemaps left newer entries out: they were read in full again, from their mark on.
+    assert set(stored(db_path)) == {canonical_url(a.url) for a in web.articles["sitemap"] if a.published.date() >= since}
+    assert all(count <= 1 for count in article_hits(web).values())

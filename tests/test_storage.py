@@ -308,20 +308,20 @@ def test_v8_database_gains_sites_and_the_kind_of_its_feeds(tmp_path):
     assert db.conn.execute("SELECT kind, discovered_from, newest_entry FROM feeds").fetchall() == [("feed", None, None)]
     assert db.feed_validators("https://a.example/rss") == ('"v1"', None)
     db.begin()
-    db.sites.upsert([{"url": "https://a.example/", "site": "a.example", "name": "A"}])
-    db.sites.register([
+    db.site_sources.upsert([{"url": "https://a.example/", "site": "a.example", "name": "A"}])
+    db.site_sources.register([
         {"url": "https://a.example/sitemap.xml", "kind": "sitemap_index", "discovered_from": "https://a.example/"},
         {"url": "https://a.example/news.xml", "discovered_from": "https://a.example/sitemap.xml", "listed_lastmod": None},
     ])  # fmt: skip
-    assert db.sites.kind("https://a.example/news.xml") == "sitemap"  # not read yet
-    db.sites.set_kind("https://a.example/news.xml", "news_sitemap")
-    db.sites.register([{"url": "https://a.example/news.xml", "discovered_from": "https://a.example/sitemap.xml"}])
-    assert db.sites.kind("https://a.example/news.xml") == "news_sitemap"  # listed again: its kind kept
-    assert [source["url"] for source in db.sites.sources("https://a.example/")] == ["https://a.example/sitemap.xml"]
-    assert db.sites.children_to_read("https://a.example/sitemap.xml") == ["https://a.example/news.xml"]
-    db.sites.advance_newest_entry("https://a.example/news.xml", "2024-12-19T10:00:00+00:00")
-    db.sites.advance_newest_entry("https://a.example/news.xml", "2024-12-01T10:00:00+00:00")  # a backfill
-    assert db.sites.newest_entry("https://a.example/news.xml") == "2024-12-19T10:00:00+00:00"
-    db.sites.record_discovery("https://a.example/", "2024-12-19T11:00:00+00:00", 0, 1, None)
-    assert db.sites.discovered("https://a.example/") == "2024-12-19T11:00:00+00:00"
+    assert db.site_sources.kind("https://a.example/news.xml") == "sitemap"  # not read yet
+    db.site_sources.set_kind("https://a.example/news.xml", "news_sitemap")
+    db.site_sources.register([{"url": "https://a.example/news.xml", "discovered_from": "https://a.example/sitemap.xml"}])
+    assert db.site_sources.kind("https://a.example/news.xml") == "news_sitemap"  # listed again: its kind kept
+    assert [source["url"] for source in db.site_sources.sources("https://a.example/")] == ["https://a.example/sitemap.xml"]
+    assert db.site_sources.children_to_read("https://a.example/sitemap.xml") == ["https://a.example/news.xml"]
+    db.site_sources.advance_newest_entry("https://a.example/news.xml", "2024-12-19T10:00:00+00:00")
+    db.site_sources.advance_newest_entry("https://a.example/news.xml", "2024-12-01T10:00:00+00:00")  # a backfill
+    assert db.site_sources.newest_entry("https://a.example/news.xml") == "2024-12-19T10:00:00+00:00"
+    db.site_sources.record_discovery("https://a.example/", "2024-12-19T11:00:00+00:00", 0, 1, None)
+    assert db.site_sources.discovered("https://a.example/") == "2024-12-19T11:00:00+00:00"
     db.close()

@@ -157,6 +157,9 @@ class FeedsSpider(scrapy.Spider):
         # Each sitemap's newest entry taken in this run: its mark, saved with its validators.
         self.newest: dict[str, str] = {}
         self.sitemaps_requested: set[str] = set()
+        self.index_of: dict[str, str] = {}  # a sitemap -> the index that listed it in this run
+        # Read in part (entries outside the window of a backfill): validators not saved, mark saved.
+        self.read_in_part: set[str] = set()
         self.requested_articles: set[str] = set()
         self.articles_per_site: Counter[str] = Counter()
         self.discoveries: dict[str, SiteDiscovery] = {}
@@ -201,7 +204,7 @@ class FeedsSpider(scrapy.Spider):
         if feeds:
             db.upsert_feeds(feeds)
         db.begin()
-        db.sites.upsert(sites)
+        db.site_sources.upsert(sites)
         for feed in feeds:
             if request := self._source_request(feed["url"], FEED):
                 yield request
@@ -267,11 +270,11 @@ class FeedsSpider(scrapy.Spider):
         homepage and robots.txt, to discover them."""
         db = news_database(self.crawler)
         url = site["url"]
-        last = db.sites.discovered(url)
+        last = db.site_sources.discovered(url)
         interval = timedelta(seconds=self.settings.getfloat("NEWS_DISCOVERY_INTERVAL"))
         if last and datetime.fromisoformat(last) > datetime.now(timezone.utc) - interval:
             self.crawler.stats.inc_value("wirecrawl/discovery/sites_known")
-            for source in db.sites.sources(url):
+            for source in db.site_sources.sources(url):
                 if request := self._source_request(source["url"], source["kind"]):
                     yield request
             return
@@ -334,7 +337,7 @@ class FeedsSpider(scrapy.Spider):
             discovery.feeds.append(url)
             db = news_database(self.crawler)
             db.begin()
-            db.sites.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
+            db.site_sources.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
             self.crawler.stats.inc_value("wirecrawl/discovery/feeds")
             response.meta["feed_url"] = url
             async for request in self.parse_feed_async(response):
@@ -361,7 +364,7 @@ class FeedsSpider(scrapy.Spider):
         so it is retried after its backoff, and shows in feed_health)."""
         db = news_database(self.crawler)
         db.begin()
-        db.sites.register([{"url": url, "kind": SITEMAP, "discovered_from": discovery.site_url}])
+        db.site_sources.register([{"url": url, "kind": SITEMAP, "discovered_from": discovery.site_url}])
         self._feed_failed(url, f"robots.txt lists this sitemap, but: {reason}", status, stage="sitemap")
 
     def _discovery_step_done(self, discovery: SiteDiscovery) -> None:
@@ -377,7 +380,7 @@ class FeedsSpider(scrapy.Spider):
             record_error(self.crawler, "discovery", discovery.site_url, error)
         if discovery.homepage_answered or discovery.feeds or discovery.sitemaps:
             db.begin()
-            db.sites.record_discovery(discovery.site_url, utc_now(), len(discovery.feeds), len(discovery.sitemaps), error)
+            db.site_sources.record_discovery(discovery.site_url, utc_now(), len(discovery.feeds), len(discovery.sitemaps), error)
         self.logger.info(
             "Discovered %s: %d feeds, %d sitemaps", discovery.site_url, len(discovery.feeds), len(discovery.sitemaps)
         )
@@ -415,9 +418,9 @@ class FeedsSpider(scrapy.Spider):
             stats.inc_value("wirecrawl/feeds_not_modified")
             stats.inc_value("wirecrawl/sitemaps/not_modified")
             db.record_feed_success(url, 304, entries=None)
-            if db.sites.kind(url) == SITEMAP_INDEX:
+            if db.site_sources.kind(url) == SITEMAP_INDEX:
                 # Its sitemaps may have changed all the same: each gets its own conditional GET.
-                children = [SitemapChild(child, None) for child in db.sites.children_to_read(url)]
+                children = [SitemapChild(child, None) for child in db.site_sources.children_to_read(url)]
                 for request in self._children_requests(url, children, meta):
                     yield request
             return
@@ -437,7 +440,7 @@ class FeedsSpider(scrapy.Spider):
                 if url not in discovery.feeds:
                     discovery.feeds.append(url)
                     db.begin()
-                    db.sites.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
+                    db.site_sources.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
                     self.crawler.stats.inc_value("wirecrawl/discovery/feeds")
                     response.meta["feed_url"] = url
                     async for request in self.parse_feed_async(response):
@@ -447,14 +450,14 @@ class FeedsSpider(scrapy.Spider):
                 discovery.tried.append(f"{response.request.url} ({reading.failure[:60]})")
                 return
             db.begin()
-            db.sites.register([{"url": url, "kind": reading.kind or SITEMAP, "discovered_from": discovery.site_url}])
+            db.site_sources.register([{"url": url, "kind": reading.kind or SITEMAP, "discovered_from": discovery.site_url}])
             discovery.sitemaps.append(url)
             stats.inc_value("wirecrawl/discovery/sitemaps")
         if reading.failure:
             self._feed_failed(url, reading.failure, response.status, stage="sitemap")
             return
         db.begin()
-        db.sites.set_kind(url, reading.kind)
+        db.site_sources.set_kind(url, reading.kind)
         for problem in reading.problems:
             record_error(self.crawler, "sitemap", url, problem)
         stats.inc_value("wirecrawl/feeds_ok")
@@ -463,6 +466,10 @@ class FeedsSpider(scrapy.Spider):
         stats.inc_value("wirecrawl/sitemaps/entries_undated", reading.undated)
         db.record_feed_success(url, response.status, entries=reading.listed)
         self.validators[url] = (_header(response, "ETag"), _header(response, "Last-Modified"))
+        if reading.outside_window and self.window != (None, None):
+            # A backfill left entries outside its window: the next cron run reads this one in full
+            # (from its mark, the newest entry taken).
+            self._read_in_part(url)
         if reading.kind == SITEMAP_INDEX:
             dated = [child.lastmod for child in reading.children if child.lastmod]
             if dated:
@@ -482,12 +489,28 @@ class FeedsSpider(scrapy.Spider):
             if number % REQUESTS_BETWEEN_BREAKS == 0:
                 await asyncio.sleep(0)
 
+    def _incomplete(self, source_url: str) -> None:
+        """A feed or sitemap not read in full in this run: its validators and mark are not saved,
+        nor those of the indexes above it (whose lastmods would hide it from the next run)."""
+        seen = set()
+        while source_url and source_url not in seen:
+            seen.add(source_url)
+            self.feeds_with_failures.add(source_url)
+            source_url = self.index_of.get(source_url, "")
+
+    def _read_in_part(self, source_url: str) -> None:
+        """A feed or sitemap of which a backfill took only its window: its validators, and those of
+        the indexes above it, are not saved (their marks are), so the next run reads them again."""
+        while source_url and source_url not in self.read_in_part:
+            self.read_in_part.add(source_url)
+            source_url = self.index_of.get(source_url, "")
+
     def _lower_bound(self, url: str) -> str:
         """The oldest publication time a sitemap's entries are taken from: ``-a since=``, else the
         sitemap's mark (its newest entry of the last complete run), else NEWS_SITEMAP_FIRST_DAYS ago."""
         if self.window[0]:
             return self.window[0]
-        if mark := news_database(self.crawler).sites.newest_entry(url):
+        if mark := news_database(self.crawler).site_sources.newest_entry(url):
             return mark
         first = datetime.now(timezone.utc) - timedelta(days=self.settings.getfloat("NEWS_SITEMAP_FIRST_DAYS"))
         return first.isoformat(timespec="seconds")
@@ -515,11 +538,12 @@ class FeedsSpider(scrapy.Spider):
             )  # fmt: skip
             return
         db.begin()
-        db.sites.register([{"url": child.url, "discovered_from": url, "listed_lastmod": child.lastmod} for child in fresh])
+        db.site_sources.register([{"url": child.url, "discovered_from": url, "listed_lastmod": child.lastmod} for child in fresh])
         for child in fresh:
+            self.index_of.setdefault(child.url, url)
             if child.url in self.sitemaps_requested:  # listed twice by this index
                 continue
-            if request := self._source_request(child.url, db.sites.kind(child.url), depth + 1, chain):
+            if request := self._source_request(child.url, db.site_sources.kind(child.url), depth + 1, chain):
                 yield request
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
@@ -625,7 +649,7 @@ class FeedsSpider(scrapy.Spider):
             if backoff and state is not None and state.next_attempt and state.next_attempt > now:
                 # Retried after its backoff; until then its feed is read in full, so it is not forgotten.
                 stats.inc_value("wirecrawl/articles_backoff")
-                self.feeds_with_failures.add(source_url)
+                self._incomplete(source_url)
                 continue
             site = site_of(url)
             if cap and self.articles_per_site[site] >= cap:
@@ -634,7 +658,7 @@ class FeedsSpider(scrapy.Spider):
                     self.logger.info("%s: NEWS_BACKFILL_MAX_PER_SITE (%d) reached; the rest is left for the next run", site, cap)
                 stats.inc_value(f"wirecrawl/articles_over_cap/{site}")
                 stats.inc_value("wirecrawl/articles_over_cap")
-                self.feeds_with_failures.add(source_url)
+                self._incomplete(source_url)
                 continue
             self.articles_per_site[site] += 1
             self.requested_articles.add(url)
@@ -665,7 +689,7 @@ class FeedsSpider(scrapy.Spider):
                 kept[url] = entry
         if len(kept) < len(links):
             self.crawler.stats.inc_value("wirecrawl/articles_outside_window", len(links) - len(kept))
-            self.feeds_with_failures.add(source_url)  # read in full again: what is outside is for later runs
+            self._read_in_part(source_url)  # read in full again: what is outside is for later runs
         return kept
 
     def _without_tracking(self, links: dict[str, FeedEntry]) -> dict[str, FeedEntry]:
@@ -726,6 +750,8 @@ class FeedsSpider(scrapy.Spider):
             backoff_cap=self.settings.getfloat("NEWS_BACKOFF_MAX"),
             retry_after=retry_after,
         )
+        if feed_url in self.index_of:
+            self._incomplete(self.index_of[feed_url])
         record_error(self.crawler, stage, feed_url, reason)
 
     def article_failed(self, failure: Failure) -> None:
@@ -758,7 +784,7 @@ class FeedsSpider(scrapy.Spider):
             reason += f" ({state.failures} tries: a dead link, not fetched again)"
             self.crawler.stats.inc_value("wirecrawl/articles_died")
         else:
-            self.feeds_with_failures.add(meta["feed_url"])
+            self._incomplete(meta["feed_url"])
         record_error(self.crawler, "fetch", url, reason, kind=kind)
 
     def closed(self, reason: str) -> None:
@@ -768,11 +794,11 @@ class FeedsSpider(scrapy.Spider):
             return
         db = news_database(self.crawler)
         for feed_url, (etag, last_modified) in self.validators.items():
-            if feed_url not in self.feeds_with_failures:
+            if feed_url not in self.feeds_with_failures and feed_url not in self.read_in_part:
                 db.save_feed_validators(feed_url, etag, last_modified)
         for source_url, newest in self.newest.items():
             if source_url not in self.feeds_with_failures:
-                db.sites.advance_newest_entry(source_url, newest)
+                db.site_sources.advance_newest_entry(source_url, newest)
         db.commit()
 
 
