@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup eval-stories bench-dedup bench
+.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup eval-stories bench-dedup bench bench-sitemaps
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,7 @@ bench-dedup: $(BIN)/.installed
 # Crawl a generated news web on 127.0.0.1 end to end and compare with extraction alone; print pages/s, RSS, stalls.
 bench: $(BIN)/.installed
 	$(BIN)/python scripts/bench_crawl.py
+
+# Peak RSS of a crawl of hostile sitemaps (nesting, loops, 60 MB, gzip bombs, 1,000,000 URLs...).
+bench-sitemaps: $(BIN)/.installed
+	$(BIN)/python scripts/bench_sitemaps.py

@@ -1,12 +1,16 @@
-"""Which feeds to crawl: the NEWS_FEEDS setting, or ``-a feeds=`` (a URL, a text file or OPML).
+"""Which feeds and sites to crawl: the NEWS_FEEDS setting, or ``-a feeds=`` (a URL, a text file or
+OPML); the NEWS_SITES setting, or ``-a sites=`` (hosts or URLs, or a text file of them).
 
-Every feed is a dict ``{"url", "name", "language", "country"}``; only ``url`` is required.
+Every feed is a dict ``{"url", "name", "language", "country"}``; only ``url`` is required. So is
+every site, with ``site`` (its host without ``www.``) added.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
@@ -84,4 +88,67 @@ def load_feeds(argument: str | None, default: list[dict[str, Any]]) -> list[dict
         unique.setdefault(feed["url"], feed)
     if not unique:
         raise FeedListError("the feed list is empty; give at least one feed URL")
+    return list(unique.values())
+
+
+SITE_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d+)?(/\S*)?$")
+
+
+def site_url(value: str) -> str:
+    """A site's homepage URL from what a user wrote: ``lorientlejour.com`` is ``https://lorientlejour.com/``.
+
+    >>> site_url("lorientlejour.com"), site_url("https://english.aawsat.com")
+    ('https://lorientlejour.com/', 'https://english.aawsat.com/')
+    """
+    text = value.strip()
+    if not _is_url(text):
+        if not SITE_NAME.match(text) or "." not in text.split("/")[0]:
+            raise FeedListError(f"{text!r} is not a site: give a host name (news.example) or an http(s) URL")
+        text = "https://" + text
+    parts = urlsplit(text)
+    if not parts.hostname:
+        raise FeedListError(f"{value!r} is not a site: its URL has no host")
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def _site(entry: dict[str, Any] | str) -> dict[str, Any]:
+    site = {"url": entry} if isinstance(entry, str) else dict(entry)
+    if not site.get("url"):
+        raise FeedListError(f"site without a url in the site list: {entry!r}")
+    site["url"] = site_url(site["url"])
+    site["site"] = urlsplit(site["url"]).netloc.removeprefix("www.")
+    return site
+
+
+def load_sites(argument: str | None, default: list[dict[str, Any] | str]) -> list[dict[str, Any]]:
+    """The sites for this crawl (``-a sites=``, else the NEWS_SITES setting), without repeats.
+
+    ``-a sites=`` is a host or URL, several separated by commas, or a text file with one site per
+    line (``host-or-URL [name]``; blank lines and # comments skipped). Every site is a dict
+    ``{"url", "site", "name", "language", "country"}``; only ``url`` is required.
+
+    >>> [site["url"] for site in load_sites("a.example,https://b.example/news/", default=[])]
+    ['https://a.example/', 'https://b.example/news/']
+    """
+    if argument is None or not argument.strip():
+        entries: list[dict[str, Any] | str] = list(default)
+    elif Path(argument.strip()).is_file():
+        path = Path(argument.strip())
+        entries = []
+        for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            url, _, name = line.partition(" ")
+            try:
+                site_url(url)
+            except FeedListError as error:
+                raise FeedListError(f"{path}, line {number}: {error}") from None
+            entries.append({"url": url, "name": name.strip() or None})
+    else:
+        entries = [part for part in argument.split(",") if part.strip()]
+    unique: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        site = _site(entry)
+        unique.setdefault(site["url"], site)
     return list(unique.values())

@@ -4,7 +4,9 @@ The ``feeds`` spider runs ``read_feed`` in a process of its own (``FeedReaderPoo
 is pure Python and takes 50-200 ms for a feed of a few hundred entries. Run on the reactor's
 thread it stalls every download; run in a thread of the crawl's process it still holds the GIL
 most of the time, and the reactor then waits its turn at every socket call (stalls of 100 ms
-and more when a crawl starts and twenty feeds arrive at once; make bench).
+and more when a crawl starts and twenty feeds arrive at once; make bench). Sitemaps are read in
+the same process (``FeedReaderPool.run`` with ``crawler.sitemaps.read_sitemap``), and so is a
+gzip bomb's gunzip: what a monstrous file costs, that process pays.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import calendar
 import multiprocessing
+import re
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -22,6 +26,30 @@ import feedparser
 
 from crawler.urls import UnusableLink, article_link, canonical_url
 
+ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
+ROOT_ELEMENT = re.compile(r"<[A-Za-z_]")
+ROOT_ELEMENT = re.compile(r"<[A-Za-z_]")
+
+
+def xml_prolog(body: bytes) -> str:
+    """The text before a feed's root element (where a DOCTYPE and its entities must be), decoded."""
+    head = body[: 1 << 20]
+    encoding = "latin-1"
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) or head[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<"):
+        encoding = "utf-32-le" if head[:1] in (b"\xff", b"<") else "utf-32-be"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"<\x00", b"\x00<"):
+        encoding = "utf-16-le" if head[:1] in (b"\xff", b"<") else "utf-16-be"
+    text = head.decode(encoding, errors="ignore").lstrip("\ufeff")
+    root = ROOT_ELEMENT.search(text)
+    return text[: root.start()] if root else text
+
+
+def declares_entities(body: bytes) -> bool:
+    """Whether an XML body declares entities before its root element (entity-expansion bombs,
+    external entities): such a feed or sitemap is refused, not parsed."""
+    return bool(ENTITY_DECLARATION.search(xml_prolog(body)))
+
+
 # feedparser's complaints that leave a feed fully readable.
 BENIGN_FEED_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
@@ -30,6 +58,8 @@ BENIGN_FEED_PROBLEMS = (feedparser.CharacterEncodingOverride, feedparser.NonXMLC
 class FeedEntry:
     title: str | None
     published: str | None  # ISO 8601, UTC
+    # A plain sitemap's lastmod: the publication time only where the page gives none.
+    lastmod: str | None = None
 
 
 @dataclass
@@ -113,21 +143,29 @@ class FeedReaderPool:
         self._turn: asyncio.Lock | None = None
 
     def submit(self, body: bytes, url: str, content_type: str | None) -> Future[FeedReading]:
+        return self._submit(read_feed, body, url, content_type)
+
+    def _submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
-        return self._pool.submit(read_feed, body, url, content_type)
+        return self._pool.submit(function, *args)
 
     async def read(self, body: bytes, url: str, content_type: str | None) -> FeedReading:
         """The feed read in the process, after the feeds before it; BrokenProcessPool if the
         process died while reading this one."""
+        return await self.run(read_feed, body, url, content_type)
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` in the process (a module-level function: ``read_feed``, and
+        ``crawler.sitemaps.read_sitemap`` for sitemaps), after the readings before it."""
         if self._turn is None:
             self._turn = asyncio.Lock()
         async with self._turn:
             try:
-                future = self.submit(body, url, content_type)
+                future = self._submit(function, *args)
             except BrokenProcessPool:  # it died between two feeds: not this feed's doing
                 self.close()
-                future = self.submit(body, url, content_type)
+                future = self._submit(function, *args)
             try:
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:

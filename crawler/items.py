@@ -12,6 +12,7 @@ class ArticleItem(scrapy.Item):
     feed_url = scrapy.Field()
     feed_title = scrapy.Field()  # the entry's title in the feed
     feed_published = scrapy.Field()  # the entry's date in the feed (ISO 8601, UTC)
+    feed_lastmod = scrapy.Field()  # a plain sitemap entry's lastmod: published where the page has no date
     fetched = scrapy.Field()
     content_type = scrapy.Field()
     body = scrapy.Field()  # raw bytes; removed once the worker has them

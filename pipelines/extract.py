@@ -178,7 +178,7 @@ class ExtractPipeline:
         # CPU the worker spent on this page: the crawl's real cost, to weigh the rest against.
         self.crawler.stats.inc_value("wirecrawl/extract/cpu_seconds", article["cpu_seconds"])
         # The feed's timestamp has the minute; a page often gives only the day.
-        item["published"] = item.get("feed_published") or article["published"]
+        item["published"] = item.get("feed_published") or article["published"] or item.get("feed_lastmod")
         item["title"] = article["title"] or item.get("feed_title")
         self.crawler.stats.inc_value("wirecrawl/extract/ok")
         return item

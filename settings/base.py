@@ -8,7 +8,7 @@ project, so it can be read by every component without import cycles.
 
 import os
 
-from .feeds import DEFAULT_FEEDS
+from .feeds import DEFAULT_FEEDS, DEFAULT_SITES
 
 WIRECRAWL_VERSION = "0.1.0"
 
@@ -18,6 +18,22 @@ WIRECRAWL_VERSION = "0.1.0"
 NEWS_DB_PATH = os.environ.get("WIRECRAWL_DB", "data/news.db")
 # The feeds crawled when no -a feeds= is given: a list of {name, url, language, country}.
 NEWS_FEEDS = DEFAULT_FEEDS
+# Sites crawled when no -a feeds= or -a sites= is given: hosts or URLs ("news.example"), or dicts
+# {name, url, language, country}; each site's feeds and sitemaps are discovered.
+NEWS_SITES = DEFAULT_SITES
+# A site's feeds and sitemaps are discovered again at most once in this many seconds.
+NEWS_DISCOVERY_INTERVAL = 86400
+# The most articles one run takes from one site (feeds and sitemaps together); the rest is left
+# for the next run (a backfill of a long window takes several). 0: no cap.
+NEWS_BACKFILL_MAX_PER_SITE = 1000
+# A sitemap read for the first time without -a since= gives its entries of this many days
+# (a Google News sitemap lists two); later runs take what is newer than its last newest entry.
+NEWS_SITEMAP_FIRST_DAYS = 2
+# Sitemap indexes nested deeper than this are not followed (the protocol allows none).
+NEWS_SITEMAP_MAX_DEPTH = 3
+# The sitemap protocol's limits: a sitemap's size (uncompressed) and URLs read from one.
+NEWS_SITEMAP_MAX_BYTES = 50 * 1024 * 1024
+NEWS_SITEMAP_MAX_URLS = 50_000
 # Where a site owner can read what wirecrawl is and whom to contact; named in the User-Agent.
 NEWS_CONTACT_URL = os.environ.get("WIRECRAWL_CONTACT_URL", "https://github.com/wirecrawl/wirecrawl")
 # Worker processes that extract and sign articles; 0 means one per CPU.

@@ -30,6 +30,7 @@ from .dedup_index import DedupIndex
 from .schema import ensure_schema
 from .site_lines import BOILERPLATE_CLUSTERS, SiteLines
 from .site_templates import SiteTemplates
+from .sites import SiteSources
 from .url_params import UrlParams
 
 ARTICLE_COLUMNS = (
@@ -175,6 +176,7 @@ class NewsDatabase:
         self._absorbed_stories: dict[int, int] = {}
         self.url_params = UrlParams(conn)
         self.article_failures = ArticleFailures(conn)
+        self.site_sources = SiteSources(conn)
         self.db = sqlite_utils.Database(conn)
         ensure_schema(self.db)
         if isinstance(conn, _GuardedConnection):

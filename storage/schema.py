@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _create_v1(db: sqlite_utils.Database) -> None:
@@ -248,6 +248,23 @@ def _links_and_failures_v8(db: sqlite_utils.Database) -> None:
     db["errors"].create_index(["time"])
 
 
+def _sites_v9(db: sqlite_utils.Database) -> None:
+    """Issue 18: sites as input (``storage/sites.py``): each site's discovery, and the sources it found
+    registered in ``feeds`` with their ``kind`` (``feed``, ``news_sitemap``, ``sitemap``,
+    ``sitemap_index``) and ``discovered_from`` (the site, or the sitemap index that listed them);
+    a sitemap's ``listed_lastmod`` (its index's lastmod) and ``newest_entry`` (the newest
+    publication time it gave in a complete run: a cron run takes only what is newer)."""
+    db["feeds"].add_column("kind", str, not_null_default="feed")
+    db["feeds"].add_column("discovered_from", str)
+    db["feeds"].add_column("listed_lastmod", str)
+    db["feeds"].add_column("newest_entry", str)
+    db["feeds"].create_index(["discovered_from"])
+    db.execute(
+        "CREATE TABLE sites (url TEXT PRIMARY KEY, site TEXT NOT NULL, name TEXT, language TEXT, country TEXT,"
+        " discovered TEXT, feeds_found INTEGER, sitemaps_found INTEGER, last_error TEXT)"
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _create_v1,
     _feed_backoff_v2,
@@ -257,6 +274,7 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _site_templates_v6,
     _stories_v7,
     _links_and_failures_v8,
+    _sites_v9,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 

@@ -53,8 +53,15 @@ def demo_events(demo_stories) -> dict[str, str]:
 
 def run_crawl(db_path: Path, feeds: str, *settings: str) -> subprocess.CompletedProcess[str]:
     """``python -m scrapy crawl feeds`` in a subprocess, as cron or a user runs it."""
+    return run_spider(db_path, [f"feeds={feeds}"], *settings)
+
+
+def run_spider(db_path: Path, arguments: list[str], *settings: str) -> subprocess.CompletedProcess[str]:
+    """``python -m scrapy crawl feeds -a ARGUMENT...`` (``sites=...``, ``since=...``) in a subprocess."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "settings.demo", "WIRECRAWL_DB": str(db_path)}
-    command = [sys.executable, "-m", "scrapy", "crawl", "feeds", "-a", f"feeds={feeds}"]
+    command = [sys.executable, "-m", "scrapy", "crawl", "feeds"]
+    for argument in arguments:
+        command += ["-a", argument]
     for setting in settings:
         command += ["-s", setting]
     return subprocess.run(command, cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300)

@@ -64,3 +64,26 @@ def test_opml_with_entity_expansion_is_refused(tmp_path):
     )
     with pytest.raises(FeedListError, match="not valid OPML"):
         load_feeds(str(path), DEFAULT)
+
+
+def test_sites_hosts_urls_and_files(tmp_path):
+    from crawler.feedlist import load_sites, site_url
+
+    sites = load_sites("lorientlejour.com, https://English.Aawsat.com,www.b.example/news/", [])
+    assert [(site["url"], site["site"]) for site in sites] == [
+        ("https://lorientlejour.com/", "lorientlejour.com"),
+        ("https://english.aawsat.com/", "english.aawsat.com"),
+        ("https://www.b.example/news/", "b.example"),
+    ]
+    path = tmp_path / "sites.txt"
+    path.write_text("# outlets\na.example Outlet A\n\nhttps://a.example/\nhttp://127.0.0.2:8080/\n", encoding="utf-8")
+    assert [(site["url"], site["name"]) for site in load_sites(str(path), [])] == [
+        ("https://a.example/", "Outlet A"), ("http://127.0.0.2:8080/", None)
+    ]  # fmt: skip
+    assert load_sites(None, ["a.example", {"url": "b.example", "language": "fr"}])[1]["language"] == "fr"
+    assert load_sites(None, []) == []
+    with pytest.raises(FeedListError, match="is not a site"):
+        site_url("not a site")
+    path.write_text("ftp://a.example/\n", encoding="utf-8")
+    with pytest.raises(FeedListError, match="line 1"):
+        load_sites(str(path), [])

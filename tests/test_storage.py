@@ -268,7 +268,7 @@ def test_v5_database_gains_the_links_failures_and_per_kind_errors_keeping_its_ro
     v5.conn.commit()
     v5.close()
     db = NewsDatabase.open(tmp_path / "v5.db")
-    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert db.conn.execute("SELECT url, reason, kind, occurrences FROM errors").fetchall() == [
         ("https://a.example/gone", "HTTP 404", None, 1)
     ]
@@ -296,3 +296,32 @@ def test_a_parameter_is_tracking_once_three_pages_left_it_out_and_none_kept_it(n
     params.observe("a.example", {"ref"}, set())
     assert params.tracking("a.example") == frozenset({"maca"})
     assert params.tracking("b.example") == frozenset()
+
+
+def test_v8_database_gains_sites_and_the_kind_of_its_feeds(tmp_path):
+    v8 = database_at_version(tmp_path / "v8.db", 8)
+    v8.execute("INSERT INTO feeds (url, etag) VALUES ('https://a.example/rss', '\"v1\"')")
+    v8.conn.commit()
+    v8.close()
+    db = NewsDatabase.open(tmp_path / "v8.db")
+    assert db.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+    assert db.conn.execute("SELECT kind, discovered_from, newest_entry FROM feeds").fetchall() == [("feed", None, None)]
+    assert db.feed_validators("https://a.example/rss") == ('"v1"', None)
+    db.begin()
+    db.site_sources.upsert([{"url": "https://a.example/", "site": "a.example", "name": "A"}])
+    db.site_sources.register([
+        {"url": "https://a.example/sitemap.xml", "kind": "sitemap_index", "discovered_from": "https://a.example/"},
+        {"url": "https://a.example/news.xml", "discovered_from": "https://a.example/sitemap.xml", "listed_lastmod": None},
+    ])  # fmt: skip
+    assert db.site_sources.kind("https://a.example/news.xml") == "sitemap"  # not read yet
+    db.site_sources.set_kind("https://a.example/news.xml", "news_sitemap")
+    db.site_sources.register([{"url": "https://a.example/news.xml", "discovered_from": "https://a.example/sitemap.xml"}])
+    assert db.site_sources.kind("https://a.example/news.xml") == "news_sitemap"  # listed again: its kind kept
+    assert [source["url"] for source in db.site_sources.sources("https://a.example/")] == ["https://a.example/sitemap.xml"]
+    assert db.site_sources.children_to_read("https://a.example/sitemap.xml") == ["https://a.example/news.xml"]
+    db.site_sources.advance_newest_entry("https://a.example/news.xml", "2024-12-19T10:00:00+00:00")
+    db.site_sources.advance_newest_entry("https://a.example/news.xml", "2024-12-01T10:00:00+00:00")  # a backfill
+    assert db.site_sources.newest_entry("https://a.example/news.xml") == "2024-12-19T10:00:00+00:00"
+    db.site_sources.record_discovery("https://a.example/", "2024-12-19T11:00:00+00:00", 0, 1, None)
+    assert db.site_sources.discovered("https://a.example/") == "2024-12-19T11:00:00+00:00"
+    db.close()
