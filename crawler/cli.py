@@ -336,7 +336,10 @@ def cmd_ingest(args: argparse.Namespace, out: IO[str]) -> int:
             return exitcodes.REDIS
         db = NewsDatabase.open(db_path)
         try:
-            writer = Writer(db, client, shared.Keys(settings.get("NEWS_REDIS_PREFIX")), settings)
+            if args.batch_size is not None and args.batch_size < 1:
+                raise UsageProblem("--batch-size takes a number of articles, at least 1")
+            keys = shared.Keys(settings.get("NEWS_REDIS_PREFIX"))
+            writer = Writer(db, client, keys, settings, batch_size=args.batch_size)
             started = time.perf_counter()
             try:
                 counts = writer.run(until_empty=not args.follow, stop=lambda: bool(stopping))
@@ -398,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
     ingest.add_argument("--redis", help="the Redis URL (default: the NEWS_REDIS_URL setting)")
+    ingest.add_argument("--batch-size", type=int, help="articles per transaction (default: NEWS_STORE_BATCH_SIZE)")
     ingest.add_argument("--follow", action="store_true", help="keep running, waiting for articles (default: stop when none are left)")
     ingest.set_defaults(handler=cmd_ingest)
     return parser

@@ -32,6 +32,15 @@ class RedisServer:
         auth = f":{self.password}@" if self.password else ""
         return f"redis://{auth}127.0.0.1:{self.port}/0"
 
+    def url_for(self, db: int) -> str:
+        """The URL of one of the server's numbered databases: a test of its own, keys of its own."""
+        return self.url.rsplit("/", 1)[0] + f"/{db}"
+
+    def client(self, db: int = 0):
+        import redis
+
+        return redis.Redis.from_url(self.url_for(db))
+
     def start(self) -> RedisServer:
         self.folder.mkdir(parents=True, exist_ok=True)
         command = [

@@ -141,7 +141,12 @@ class SharedScheduler(Scheduler):
                 if not self.server.set(gate, self.worker, nx=True, px=max(1, int(self.feed_interval * 1000))):
                     self.stats.inc_value("wirecrawl/redis/feeds_scheduled_elsewhere")
                     return True  # on the frontier already, by this or another worker: not a drop
-            return super().enqueue_request(request)
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.stats.inc_value("scheduler/enqueued/redis")  # upstream passes the deprecated spider=
+            self.queue.push(request)
+            return True
         except redis.RedisError as error:
             stop_on_redis_failure(self.crawler, error)
             return False
