@@ -149,7 +149,8 @@ def test_politeness_per_host_holds_across_workers(redis_server, tmp_path):
     # Pages take longer to serve than the delay: requests of one host overlap, up to the limit.
     with MultiHostWeb(page_seconds=0.5) as web:
         feeds = web.write_feed_list(tmp_path / "feeds.txt")
-        polite = (f"CONCURRENT_REQUESTS_PER_DOMAIN={limit}", f"DOWNLOAD_DELAY={delay}")
+        # Each worker leases at most CONCURRENT_REQUESTS requests: two here, so all three share the work.
+        polite = (f"CONCURRENT_REQUESTS_PER_DOMAIN={limit}", f"DOWNLOAD_DELAY={delay}", "CONCURRENT_REQUESTS=2")
         reference = tmp_path / "reference.db"
         assert run_crawl(reference, str(feeds)).returncode == exitcodes.OK
         expected = stored(reference)
