@@ -21,8 +21,9 @@ class RedisServer:
     """``redis-server`` in ``folder``: append-only file on (so a restart keeps the data) and an
     optional password. ``url`` is what NEWS_REDIS_URL takes."""
 
-    def __init__(self, folder: Path, password: str | None = None, port: int | None = None):
+    def __init__(self, folder: Path, password: str | None = None, port: int | None = None, extra: list[str] | None = None):
         self.folder = folder
+        self.extra = extra or []  # more options: TLS ports and certificates
         self.password = password
         self.port = port or free_port()
         self.process: subprocess.Popen | None = None
@@ -50,6 +51,7 @@ class RedisServer:
         ]  # fmt: skip
         if self.password:
             command += ["--requirepass", self.password]
+        command += self.extra
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -199,20 +200,21 @@ def test_sigkill_of_a_worker_mid_crawl_loses_nothing(demo, demo_stories, redis_s
     heartbeat lapses, and a re-run finds nothing left. (Trials: WIRECRAWL_REDIS_KILL_TRIALS.)"""
     web, feeds, expected = demo
     rng = random.Random(int(os.environ.get("WIRECRAWL_KILL_SEED", "7")))
-    client = redis_server.client(3)
-    url = redis_server.url_for(3)
-    results = []
-    for trial in range(KILL_TRIALS):
+    pauses = [rng.uniform(0.0, 2.5) for _ in range(KILL_TRIALS)]
+
+    def trial(number: int, db: int) -> dict:
+        client = redis_server.client(db)
+        url = redis_server.url_for(db)
         client.flushdb()
-        folder = tmp_path / f"trial-{trial}"
+        folder = tmp_path / f"trial-{number}"
         folder.mkdir()
         victim = worker(folder / "victim.db", feeds, url)
         survivor = worker(folder / "survivor.db", feeds, url, log=folder / "survivor.log")
-        # Until the victim holds leases or has handed articles on, then a random moment more.
+        # Until the workers hold leases, then a random moment more: start-up, fetching, extracting.
         deadline = time.monotonic() + 60
         while not client.hlen("wirecrawl:leases") and time.monotonic() < deadline:
             time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 2.5))
+        time.sleep(pauses[number])
         leased = client.hlen("wirecrawl:leases")
         handed = client.xlen("wirecrawl:articles") if client.exists("wirecrawl:articles") else 0
         kill_tree(victim)
@@ -223,8 +225,20 @@ def test_sigkill_of_a_worker_mid_crawl_loses_nothing(demo, demo_stories, redis_s
         result = ingest(folder / "central.db", url)
         assert result.returncode == 0, result.stderr[-3000:]
         check_consistent(folder / "central.db")
-        results.append({"leases_when_killed": leased, "handed_when_killed": handed,
-                        "equal": stored(folder / "central.db") == expected})  # fmt: skip
+        got = stored(folder / "central.db")
+        return {
+            "leases_when_killed": leased, "handed_when_killed": handed, "equal": got == expected,
+            "missing": sorted(expected[0] - got[0]), "extra": sorted(got[0] - expected[0]),
+            "clusters_equal": got[1] == expected[1], "stories_equal": got[2] == expected[2],
+        }  # fmt: skip
+
+    # Two trials at a time, each line of trials on a Redis database of its own.
+    def line(db: int, numbers: range) -> list[dict]:
+        return [trial(number, db) for number in numbers]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        lines = [pool.submit(line, 3, range(0, KILL_TRIALS, 2)), pool.submit(line, 6, range(1, KILL_TRIALS, 2))]
+        results = [result for done in lines for result in done.result()]
     print("\nworker kill trials:", results)
     assert all(result["equal"] for result in results), results
     assert sum(1 for result in results if result["leases_when_killed"]) >= KILL_TRIALS // 2, "too few kills mid-crawl"
