@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup eval-stories bench-dedup bench
+.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup eval-stories bench-dedup bench bench-scaleout
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -56,3 +56,8 @@ bench-dedup: $(BIN)/.installed
 # Crawl a generated news web on 127.0.0.1 end to end and compare with extraction alone; print pages/s, RSS, stalls.
 bench: $(BIN)/.installed
 	$(BIN)/python scripts/bench_crawl.py
+
+# The distributed crawl on a redis-server of its own: the writer's ingest rate (articles/s from a
+# stream filled first) and pages/s of 1 and 2 worker processes against one local web.
+bench-scaleout: $(BIN)/.installed
+	$(BIN)/python scripts/bench_scaleout.py

@@ -36,6 +36,7 @@ import numpy as np
 from storage import DedupIndex, SiteLines, article_id_for, hours_between, site_of
 
 from .database import news_database
+from .evidence import Evidence
 from .stories import StoryLinker
 from .article.signature import Signature, sign, without_known_lines
 
@@ -151,6 +152,15 @@ def dedup_index_from_settings(db: Any, settings: BaseSettings) -> DedupIndex:
     )
 
 
+def precomputed_evidence(item: Any) -> Evidence | None:
+    """The evidence a distributed crawl's worker read from the article (``extract_for_writer``),
+    if it was read from the title the article has now; else None, and it is read here."""
+    found = item.pop("evidence", None) if hasattr(item, "pop") and "evidence" in item else None
+    if not found or found.get("title") != item.get("title"):
+        return None
+    return Evidence(frozenset(found["numbers"]), frozenset(found["dates"]), frozenset(found["names"]))
+
+
 class Deduplicator:
     """An article's cluster and story, assigned against the database's persistent index: the
     crawl's ``DedupPipeline`` and the distributed writer (``pipelines/ingest.py``) both use it.
@@ -186,6 +196,7 @@ class Deduplicator:
             item["text"],
             item.get("language"),
             item.get("published") or item.get("fetched"),
+            found=precomputed_evidence(item),
         )
         item["story_id"] = story.story_id
         if story.matched_cluster_id is not None:

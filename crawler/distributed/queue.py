@@ -29,6 +29,15 @@ redis.call('HSET', KEYS[2], ARGV[1], cjson.encode({worker = ARGV[2], score = ite
 return item[1]
 """
 
+# KEYS[1] the seen set, KEYS[2] the frontier; ARGV fingerprint, score, request. Seen and queued in one
+# step: a worker killed between the two (upstream does SADD, then ZADD) would leave a request
+# seen, so never offered again, and not queued: lost.
+PUSH_UNSEEN = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
+"""
+
 # KEYS[1] leases, KEYS[2] frontier; ARGV[1] the workers' key prefix, ARGV[2] a worker id whose
 # leases go back whether it lives or not ('' for none: a worker closing gives back its own).
 RECLAIM = """
@@ -60,6 +69,12 @@ class LeasedQueue(PriorityQueue):
         self.worker = worker
         self._pop = server.register_script(POP)
         self._reclaim = server.register_script(RECLAIM)
+        self._push_unseen = server.register_script(PUSH_UNSEEN)
+
+    def push_unseen(self, request: Any, fingerprint: str) -> bool:
+        """Queue ``request`` unless its fingerprint is in the seen set; False if it was."""
+        data = self._encode_request(request)
+        return bool(self._push_unseen(keys=[self.keys.seen, self.key], args=[fingerprint, -request.priority, data]))
 
     def pop(self, timeout: int = 0) -> tuple[Any, str] | None:  # type: ignore[override]
         """The first request and its lease id, or None if the frontier is empty."""

@@ -5,6 +5,8 @@ What it changes of scrapy-redis 0.9.1's ``Scheduler`` (each answers an upstream 
 - The frontier and the seen set always persist: upstream flushes both when one worker closes
   unless SCHEDULER_PERSIST is set ("queue flushed when one spider closes" reports), and its
   dupefilter's ``close`` deletes the seen set.
+- A request is marked seen and queued in one Lua script, not SADD then ZADD: a worker killed
+  between the two would lose it (seen, so never offered again, and not queued).
 - Pops are leases (``queue.LeasedQueue``): a killed worker's requests come back ("requests lost
   when the spider is killed"). A lease is acknowledged when the engine has finished with its
   request: its callback has run, its items are through the pipelines (handed to the article
@@ -141,11 +143,12 @@ class SharedScheduler(Scheduler):
                 if not self.server.set(gate, self.worker, nx=True, px=max(1, int(self.feed_interval * 1000))):
                     self.stats.inc_value("wirecrawl/redis/feeds_scheduled_elsewhere")
                     return True  # on the frontier already, by this or another worker: not a drop
-            if not request.dont_filter and self.df.request_seen(request):
+            if request.dont_filter:
+                self.queue.push(request)
+            elif not self.queue.push_unseen(request, self.df.request_fingerprint(request)):
                 self.df.log(request, self.spider)
                 return False
             self.stats.inc_value("scheduler/enqueued/redis")  # upstream passes the deprecated spider=
-            self.queue.push(request)
             return True
         except redis.RedisError as error:
             stop_on_redis_failure(self.crawler, error)
