@@ -22,7 +22,7 @@ from typing import Any
 
 import redis
 
-from storage import NewsDatabase, shared
+from storage import BackgroundCheckpoints, NewsDatabase, shared
 
 from .dedup import Deduplicator
 
@@ -55,6 +55,8 @@ class Writer:
         self.counts = IngestCounts()
         self.dedup = Deduplicator(db, settings, count=self.counts.count)
         self.run_id: int | None = None
+        # The WAL is copied into the file by a thread after the commits, not by a commit itself.
+        self.checkpoints = BackgroundCheckpoints(db)
 
     def ensure_group(self) -> None:
         try:
@@ -84,6 +86,7 @@ class Writer:
                     break
                 continue
             self.store_batch(entries)
+        self.checkpoints.close()
         self.db.finish_run(
             self.run_id, finish_reason="finished", articles_new=self.counts.stored, articles_known=self.counts.known,
             stats={"wirecrawl/ingest/read": self.counts.read, **self.counts.stats},
@@ -92,15 +95,22 @@ class Writer:
 
     def store_batch(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
         """One transaction for the batch; then, and only then, the messages are acknowledged."""
-        ids = []
+        ids = [message_id for message_id, _ in entries]
         started = time.perf_counter()
-        for message_id, fields in entries:
-            ids.append(message_id)
-            self.counts.read += 1
-            if not fields or b"article" not in fields:  # a deleted entry still pending: nothing left to store
+        # A deleted entry still pending has no fields: nothing left to store.
+        articles = [shared.loads(fields[b"article"]) for _, fields in entries if fields and b"article" in fields]
+        self.counts.read += len(ids)
+        # Stored before, in one query for the batch: delivered again after a commit whose
+        # acknowledgement was lost (the writer was killed in between).
+        known = self.db.known_urls([article["url"] for article in articles])
+        for article in articles:
+            if article["url"] in known:  # or two workers' copies of one page in this batch
+                self.counts.known += 1
                 continue
-            self.store(shared.loads(fields[b"article"]))
+            known.add(article["url"])
+            self.store(article)
         self.db.commit()
+        self.checkpoints.request()
         pipe = self.client.pipeline()
         pipe.xack(self.keys.articles, shared.WRITER_GROUP, *ids)
         pipe.xdel(self.keys.articles, *ids)
@@ -109,11 +119,6 @@ class Writer:
         logger.debug("Stored a batch of %d messages in %.1f ms", len(ids), (time.perf_counter() - started) * 1000)
 
     def store(self, article: dict[str, Any]) -> None:
-        url = article["url"]
-        if self.db.known_urls([url]):
-            # Delivered again after a commit whose acknowledgement was lost, or linked by two feeds.
-            self.counts.known += 1
-            return
         self.dedup.assign(article)
         article["run_id"] = self.run_id
         if self.db.add_article(article):

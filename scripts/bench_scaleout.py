@@ -48,17 +48,26 @@ VOCABULARY = (
     " vaccine clinic census harvest monsoon earthquake rescue volunteers negotiators mediator parliament senate"
     " ruling amendment quota ferry railway bridge checkpoint observers monitors statement spokesman officials"
 ).split()
-NAMES = "Amara Baptiste Castellan Dervish Eskander Farouk Galloway Haddad Ibarra Jovanovic Karimi Laurent".split()
+SYLLABLES = "ba ka da fa ga ha ja la ma na pa ra sa ta va za be ko di mu ro si tu ne li vo".split()
+# People and places: a few names the whole news speaks of, and each story's own (from a pool of
+# thousands): an article names its story's people, as news does, not everyone's.
+COMMON_NAMES = ["Damascus", "Baghdad", "Ankara", "Beirut", "Geneva"]
 
 
-def synthetic_text(rng: random.Random) -> str:
+def name(number: int) -> str:
+    rng = random.Random(number * 7919)
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+
+
+def synthetic_text(rng: random.Random, story: int) -> str:
+    names = [name(story * 20 + k) for k in range(rng.randint(3, 6))] + [rng.choice(COMMON_NAMES)]
     paragraphs = []
     for _ in range(rng.randint(5, 10)):
         sentences = []
         for _ in range(rng.randint(3, 5)):
             words = [rng.choice(VOCABULARY) for _ in range(rng.randint(9, 16))]
             words[0] = words[0].capitalize()
-            words.insert(rng.randint(1, len(words) - 1), f"{rng.choice(NAMES)} said {rng.randint(2, 9999)}")
+            words.insert(rng.randint(1, len(words) - 1), f"{rng.choice(names)} said {rng.randint(2, 99999)}")
             sentences.append(" ".join(words) + ".")
         paragraphs.append(" ".join(sentences))
     return "\n\n".join(paragraphs)
@@ -71,7 +80,7 @@ def make_article(number: int) -> dict:
 
     rng = random.Random(number)
     original = number - rng.randint(1, 50) if number % 3 == 2 and number > 50 else number
-    text = synthetic_text(random.Random(original))
+    text = synthetic_text(random.Random(original), original)
     if original != number:
         text = text.replace(".", f" in the copy of outlet {number % 40}.", 1)
     kept, keys = without_known_lines(text, frozenset())

@@ -182,3 +182,28 @@ def test_json_requests_and_no_pickle():
     with pytest.raises(ValueError):
         shared.loads(b"\x80\x04\x95pickled")
 
+
+
+def test_a_pickled_entry_on_the_frontier_is_dropped_not_run(web, tmp_path):
+    """Whoever can write to Redis cannot run code in a worker: a pickle that would create a file
+    when unpickled is dropped with an error line, and the crawl goes on."""
+    import pickle
+
+    served, feeds, expected = web
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        server.client().zadd("wirecrawl:requests", {pickle.dumps(Payload()): -100})
+        process = worker(tmp_path / "worker.db", feeds, server.url, log=tmp_path / "w.log")
+        assert process.wait(timeout=300) == exitcodes.FAILURES  # an error was logged
+        assert "not a JSON request" in (tmp_path / "w.log").read_text()
+        assert not marker.exists()
+        assert ingest(tmp_path / "central.db", server.url).returncode == 0
+        assert stored(tmp_path / "central.db") == expected
+    finally:
+        server.stop()

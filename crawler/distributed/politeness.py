@@ -2,8 +2,7 @@
 
 Scrapy keeps a download slot per host in each process, so N workers would give a host N times
 CONCURRENT_REQUESTS_PER_DOMAIN requests at once and N times the rate DOWNLOAD_DELAY allows
-(scrapy-redis has no answer: upstream issue "DOWNLOAD_DELAY is per spider instance, not
-global"). Before each download (robots.txt's too) this middleware takes a slot of the host in
+(scrapyd's and scrapy-redis's users ask for it: scrapy/scrapyd#221, rmax/scrapy-redis#14). Before each download (robots.txt's too) this middleware takes a slot of the host in
 Redis with one Lua script: granted if fewer than CONCURRENT_REQUESTS_PER_DOMAIN requests of that
 host are out, across all workers, and DOWNLOAD_DELAY seconds have passed since the last one
 started (Redis's clock, not the workers'); else it waits, off the reactor (asyncio client). The

@@ -1,25 +1,28 @@
 """The shared frontier: scrapy-redis's priority queue, with leases instead of destructive pops.
 
 scrapy-redis 0.9.1 pops a request with ``ZRANGE`` + ``ZREMRANGEBYRANK``: once popped it lives
-only in the worker's memory, and a worker killed then loses it (upstream issue "Requests lost
-when the spider is killed", the reason for its RabbitMQ and "reliable queue" forks). Here a pop
+only in the worker's memory, and a worker killed then loses it (istresearch/scrapy-cluster#255;
+Redis's "reliable queue" pattern). Here a pop
 moves the request, in one Lua script, from the frontier into the lease hash under the worker's
 id; ``ack`` deletes the lease once the engine is done with the request (its items handed on, its
 new requests on the frontier). ``reclaim`` puts back on the frontier the leases of every worker
 whose heartbeat key has expired, so whatever a killed worker held is fetched by another.
 
 Requests are JSON (``storage.shared.dumps``), never pickle (scrapy-redis's default: whoever
-writes to Redis would run code in every worker).
+writes to Redis would run code in every worker, 418sec/huntr#1596).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
 from scrapy_redis.queue import PriorityQueue
 
 from storage import shared
+
+logger = logging.getLogger(__name__)
 
 POP = """
 local item = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -78,11 +81,18 @@ class LeasedQueue(PriorityQueue):
 
     def pop(self, timeout: int = 0) -> tuple[Any, str] | None:  # type: ignore[override]
         """The first request and its lease id, or None if the frontier is empty."""
-        lease = secrets.token_hex(8)
-        data = self._pop(keys=[self.key, self.keys.leases], args=[lease, self.worker])
-        if not data:
-            return None
-        return self._decode_request(data), lease
+        while True:
+            lease = secrets.token_hex(8)
+            data = self._pop(keys=[self.key, self.keys.leases], args=[lease, self.worker])
+            if not data:
+                return None
+            try:
+                return self._decode_request(data), lease
+            except Exception as error:  # noqa: BLE001 (anything a Redis writer may have put there)
+                # Not a request this project wrote (pickle, junk): never run, dropped, said.
+                logger.error("Dropped an entry of the frontier that is not a JSON request (%s: %s): %r",
+                             type(error).__name__, error, data[:200])  # fmt: skip
+                self.ack(lease)
 
     def ack(self, lease: str) -> None:
         self.server.hdel(self.keys.leases, lease)

@@ -1,29 +1,37 @@
 """SharedScheduler: scrapy-redis's scheduler, fixed for many workers that come and go.
 
-What it changes of scrapy-redis 0.9.1's ``Scheduler`` (each answers an upstream issue):
+What it changes of scrapy-redis 0.9.1's ``Scheduler``, and the upstream threads each answers:
 
 - The frontier and the seen set always persist: upstream flushes both when one worker closes
-  unless SCHEDULER_PERSIST is set ("queue flushed when one spider closes" reports), and its
-  dupefilter's ``close`` deletes the seen set.
-- A request is marked seen and queued in one Lua script, not SADD then ZADD: a worker killed
-  between the two would lose it (seen, so never offered again, and not queued).
-- Pops are leases (``queue.LeasedQueue``): a killed worker's requests come back ("requests lost
-  when the spider is killed"). A lease is acknowledged when the engine has finished with its
-  request: its callback has run, its items are through the pipelines (handed to the article
-  stream), its new requests are on the frontier. Each worker keeps a heartbeat key alive; when
-  it lapses (NEWS_REDIS_WORKER_TIMEOUT) the other workers put its leases back.
-- JSON requests (``queue.JsonSerializer``), not pickle ("security: pickle in Redis").
-- Feeds from ``start()`` go on the frontier once per NEWS_REDIS_FEED_INTERVAL, whichever worker's
-  start() offers them first (``SET NX`` per feed): every machine's cron can start a worker, and
-  each feed is still fetched once ("start_urls pushed by every worker").
+  unless SCHEDULER_PERSIST is set, and its dupefilter's ``close`` deletes the seen set
+  (rmax/scrapy-redis#149, #55).
+- A request is marked seen and queued in one Lua script (``LeasedQueue.push_unseen``), not SADD
+  then ZADD: a worker killed between the two would lose it, seen and never queued (found by
+  this project's kill trials).
+- Pops are leases (``queue.LeasedQueue``): a killed worker's in-flight requests come back
+  (istresearch/scrapy-cluster#255: "in flight requests that crash mid-flight are not
+  retried"). A lease is acknowledged when the engine has finished with its request: its
+  callback has run, its items are through the pipelines (handed to the article stream), its new
+  requests are on the frontier. Scrapy has no hook for that moment (scrapy/scrapy#7978 asks for
+  one): the scheduler reads the engine's set of requests in progress. Each worker keeps a
+  heartbeat key alive; when it lapses (NEWS_REDIS_WORKER_TIMEOUT) the other workers put its
+  leases back.
+- JSON requests (``queue.JsonSerializer``), not pickle: upstream's default ``picklecompat``
+  runs whatever a Redis writer puts in the queue (418sec/huntr#1596).
+- Feeds from the spider's own async ``start()`` (upstream's spiders only have the removed
+  ``start_requests()``: rmax/scrapy-redis#305, PR #316) go on the frontier once per
+  NEWS_REDIS_FEED_INTERVAL, whichever worker's start() offers them first (``SET NX`` per feed):
+  every machine's cron can start a worker, and each feed is still fetched once.
 - Idle is shared: a worker stops only when the frontier is empty and no worker holds a lease,
-  since a feed another worker is reading may still add articles. Upstream's spiders never
-  stop (they wait for more start URLs); a cron crawl here ends when the work does.
-- The engine's own calls stay synchronous (Scrapy's scheduler interface is), one Redis round
-  trip each; the slow parts (politeness waits, handing articles on) use the asyncio client.
+  since a feed another worker is reading may still add articles. Upstream's spiders never stop
+  (rmax/scrapy-redis#45, #107); a cron crawl here ends when the work does.
+- The engine's calls stay synchronous (Scrapy's scheduler interface is: rmax/scrapy-redis#124),
+  one Redis round trip each; the slow parts (politeness waits, handing articles on) use the
+  asyncio client.
 
-A Redis error in the engine's calls stops the crawl (finish reason ``redis_error``, exit code 4):
-nothing is lost, since every request not acknowledged is still on the frontier or under a lease.
+A Redis error in the engine's calls stops the crawl (finish reason ``redis_error``, exit code 4)
+instead of crashing it (rmax/scrapy-redis#108): nothing is lost, since every request not
+acknowledged is still on the frontier or under a lease.
 """
 
 from __future__ import annotations
