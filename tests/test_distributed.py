@@ -134,7 +134,8 @@ def test_three_workers_and_one_writer_store_what_one_crawl_stores(demo, demo_sto
     # article again (the shared seen set), nothing new to store.
     time.sleep(2)
     web.meter.reset()
-    again = [worker(tmp_path / f"worker-{n}.db", feeds, url, *first) for n in range(2)]
+    # New worker files: whatever they know of the feeds' ETags, they know from Redis.
+    again = [worker(tmp_path / f"again-{n}.db", feeds, url, *first) for n in range(2)]
     assert [process.wait(timeout=300) for process in again] == [exitcodes.OK] * 2
     assert sum(web.meter.fetches[page] for page in articles) == 0
     assert sorted(web.meter.fetches[feed["url"]] for feed in web.feeds()) == [1] * len(web.feeds())

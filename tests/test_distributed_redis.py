@@ -207,3 +207,33 @@ def test_a_pickled_entry_on_the_frontier_is_dropped_not_run(web, tmp_path):
         assert stored(tmp_path / "central.db") == expected
     finally:
         server.stop()
+
+
+def test_feed_state_is_shared_by_every_worker_file(tmp_path):
+    """Two workers' files on one Redis: a failure counted by one backs the feed off for the other,
+    the count goes on across them, and a success anywhere clears it and shares the validators."""
+    server = RedisServer(tmp_path / "redis").start()
+    try:
+        files = []
+        for name in ("a", "b"):
+            db = shared.SharedFeedsDatabase.open(tmp_path / f"{name}.db")
+            db.share_with(server.client(), shared.Keys("wirecrawl"))
+            db.upsert_feeds([{"url": "http://feeds.invalid/rss"}])
+            files.append(db)
+        a, b = files
+        url = "http://feeds.invalid/rss"
+        assert b.feed_next_attempt(url) is None
+        first = a.record_feed_failure(url, "HTTP 503", 503, backoff_base=600, backoff_cap=86400)
+        assert b.feed_next_attempt(url) == first
+        second = b.record_feed_failure(url, "HTTP 503", 503, backoff_base=600, backoff_cap=86400)
+        assert second > first  # the second failure in a row, wherever it happened: twice the wait
+        assert server.client().hget("wirecrawl:feed:" + url, "failures") == b"2"
+        a.record_feed_success(url, 200, entries=3)
+        a.save_feed_validators(url, '"etag-1"', "Fri, 20 Dec 2024 18:00:00 GMT")
+        assert b.feed_next_attempt(url) is None
+        assert b.feed_validators(url) == ('"etag-1"', "Fri, 20 Dec 2024 18:00:00 GMT")
+        for db in files:
+            db.commit()
+            db.close()
+    finally:
+        server.stop()
