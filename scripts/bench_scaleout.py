@@ -4,15 +4,18 @@ Starts a redis-server of its own (Debian's, on a free port of 127.0.0.1, append-
 ``appendfsync everysec`` as a production Redis would run) and prints:
 
 - (a) the writer's ingest rate: ``--articles`` synthetic articles (20,000 by default; news-like
-  text of 250-600 words, a third of them wire copies of an earlier one on another site, signed
-  with the crawl's own MinHash) are put on the article stream first; then
+  text of 250-600 words naming its story's people (3-6 names of thousands, and one of a few
+  common places) and about one figure in three sentences, a third of them wire copies of an
+  earlier one on another site, signed with the crawl's own MinHash, with the story evidence a
+  worker sends) are put on the article stream first; then
   ``python -m crawler ingest`` stores them into a fresh database. Articles/s is the articles
   stored over the writer's own elapsed time (from its first read, without the interpreter's
   start-up), with the CPU seconds the writer used: it is one process on one core. Target
   1,000/s, so that one writer serves about 50 extraction cores at 50 ms a page;
 - (b) pages/s of 1 and 2 worker processes (``scrapy crawl feeds`` with NEWS_REDIS_URL, each
   with one extraction process, NEWS_EXTRACT_WORKERS=1) against the same generated local web
-  (``scripts/bench_crawl.py``'s, ``--pages`` article pages, 600 by default): articles handed to
+  (``scripts/bench_crawl.py``'s: the real pages of ``../shared/corpus/extraction`` when present,
+  read at run time, else generated ones; ``--pages`` article pages, 600 by default): articles handed to
   the stream over the time from the first to the last one handed (without start-up), and the
   wall time of the whole run.
 
@@ -67,7 +70,8 @@ def synthetic_text(rng: random.Random, story: int) -> str:
         for _ in range(rng.randint(3, 5)):
             words = [rng.choice(VOCABULARY) for _ in range(rng.randint(9, 16))]
             words[0] = words[0].capitalize()
-            words.insert(rng.randint(1, len(words) - 1), f"{rng.choice(names)} said {rng.randint(2, 99999)}")
+            said = f"{rng.choice(names)} said" + (f" {rng.randint(2, 99999)}" if rng.random() < 0.35 else "")
+            words.insert(rng.randint(1, len(words) - 1), said)
             sentences.append(" ".join(words) + ".")
         paragraphs.append(" ".join(sentences))
     return "\n\n".join(paragraphs)
@@ -176,12 +180,17 @@ def bench_workers(redis: Redis, folder: Path, pages: int) -> None:
     import bench_crawl
 
     cores = os.cpu_count() or 1
-    base = bench_crawl.generated_pages()
+    if (bench_crawl.CORPUS / "index.jsonl").exists():
+        base = bench_crawl.corpus_pages()  # read at run time, never copied into the project
+        source = f"real pages of 100-300 KB of {bench_crawl.CORPUS}"
+    else:
+        base = bench_crawl.generated_pages()
+        source = "generated news-like pages (no ../shared corpus)"
     chosen, anchors = bench_crawl.select_pages(base, cores)
     feeds = 20
     copies = math.ceil(pages / len(chosen))
     plan = [(page, copy, (page + copy * 7) % feeds) for copy in range(copies) for page in range(len(chosen))]
-    print(f"\n(b) workers: {len(plan):,} generated article pages on {feeds} local sites (scripts/bench_crawl.py's web)")
+    print(f"\n(b) workers: {len(plan):,} article pages on {feeds} local sites (scripts/bench_crawl.py's web): {source}")
     state_file = folder / "web.pickle"
     state_file.write_bytes(pickle.dumps({"pages": chosen, "anchors": anchors, "feeds": feeds, "plan": plan}))
     server = bench_crawl.Server(state_file)

@@ -107,25 +107,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _restored(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and "$bytes" in value:
+def _tagged(value: dict[str, Any]) -> Any:
+    """``json.loads``'s object hook: the tagged forms back to bytes and bytes-keyed dicts."""
+    if len(value) == 1:
+        if "$bytes" in value:
             return base64.b64decode(value["$bytes"])
-        if len(value) == 1 and "$pairs" in value:
-            return {_restored(key): _restored(item) for key, item in value["$pairs"]}
-        return {key: _restored(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_restored(item) for item in value]
+        if "$pairs" in value:
+            return {key: item for key, item in value["$pairs"]}
     return value
 
 
+def _bytes_as_tagged(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 def dumps(value: Any) -> str:
-    """JSON with bytes as ``{"$bytes": base64}`` (signatures, request bodies and headers)."""
-    return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
+    """JSON with bytes as ``{"$bytes": base64}`` (signatures, request bodies) and dicts with
+    bytes keys (headers) as ``{"$pairs": [[key, value], ...]}``."""
+    try:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_bytes_as_tagged)
+    except TypeError:  # bytes keys: json.dumps takes str keys only
+        return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
 
 
 def loads(text: str | bytes) -> Any:
-    return _restored(json.loads(text))
+    return json.loads(text, object_hook=_tagged)
 
 
 # --- feeds' state, shared by every worker ---
