@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB ?= data/news.db
 
-.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup eval-stories bench-dedup bench bench-sitemaps
+.PHONY: demo test serve crawl clean-demo eval-extract eval-sites eval-dedup eval-stories bench-dedup bench bench-sitemaps bench-scaleout
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,3 +60,8 @@ bench: $(BIN)/.installed
 # Peak RSS of a crawl of hostile sitemaps (nesting, loops, 60 MB, gzip bombs, 1,000,000 URLs...).
 bench-sitemaps: $(BIN)/.installed
 	$(BIN)/python scripts/bench_sitemaps.py
+
+# The distributed crawl on a redis-server of its own: the writer's ingest rate (articles/s from a
+# stream filled first) and pages/s of 1 and 2 worker processes against one local web.
+bench-scaleout: $(BIN)/.installed
+	$(BIN)/python scripts/bench_scaleout.py

@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -310,6 +311,66 @@ def cmd_relink(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def cmd_ingest(args: argparse.Namespace, out: IO[str]) -> int:
+    """The writer of a distributed crawl: articles from the Redis stream into the database."""
+    import signal
+
+    import redis
+
+    from crawler import exitcodes
+    from crawler.runlock import RunLock, RunLocked, lock_path_for
+    from pipelines.ingest import Writer
+    from storage import shared
+
+    settings = _settings()
+    url = args.redis or settings.get("NEWS_REDIS_URL")
+    if not url:
+        raise UsageProblem("no Redis to read from: set NEWS_REDIS_URL (or give --redis redis://host:6379/0)")
+    db_path = args.db or settings.get("NEWS_DB_PATH")
+    lock = RunLock(lock_path_for(db_path))
+    try:
+        lock.acquire()
+    except RunLocked as error:
+        print(f"error: {error}; not starting (exit code {exitcodes.LOCKED})", file=sys.stderr)
+        return exitcodes.LOCKED
+    stopping: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda number, frame: stopping.append(number))
+    try:
+        try:
+            client = shared.connect(url)
+        except shared.RedisUnavailable as error:
+            print(f"error: {error} (exit code {exitcodes.REDIS})", file=sys.stderr)
+            return exitcodes.REDIS
+        db = NewsDatabase.open(db_path)
+        try:
+            if args.batch_size is not None and args.batch_size < 1:
+                raise UsageProblem("--batch-size takes a number of articles, at least 1")
+            keys = shared.Keys(settings.get("NEWS_REDIS_PREFIX"))
+            writer = Writer(db, client, keys, settings, batch_size=args.batch_size)
+            started = time.perf_counter()
+            try:
+                counts = writer.run(until_empty=not args.follow, stop=lambda: bool(stopping))
+            except (redis.RedisError, OSError) as error:
+                db.rollback()
+                print(
+                    f"error: {shared.unavailable_message(url, error)}; the batch not yet committed stays in the"
+                    f" stream and is stored by the next run (exit code {exitcodes.REDIS})",
+                    file=sys.stderr,
+                )
+                return exitcodes.REDIS
+            seconds = time.perf_counter() - started
+        finally:
+            db.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        lock.release()
+    out.write(
+        f"ingest: {counts.read} messages read, {counts.stored} articles stored, {counts.known} already stored,"
+        f" {counts.batches} batches in {seconds:.1f} s\n"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m crawler", description="wirecrawl's extraction and dedup, outside a crawl.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -341,6 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
     reclean.add_argument("--site", help="only this site (as in articles.site), default every site")
     reclean.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
     reclean.set_defaults(handler=cmd_reclean)
+
+    ingest = commands.add_parser(
+        "ingest", help="the writer of a distributed crawl: store the workers' articles from Redis (exit codes: README)"
+    )
+    ingest.add_argument("--db", help="the database (default: the NEWS_DB_PATH setting)")
+    ingest.add_argument("--redis", help="the Redis URL (default: the NEWS_REDIS_URL setting)")
+    ingest.add_argument("--batch-size", type=int, help="articles per transaction (default: NEWS_STORE_BATCH_SIZE)")
+    ingest.add_argument("--follow", action="store_true", help="keep running, waiting for articles (default: stop when none are left)")
+    ingest.set_defaults(handler=cmd_ingest)
     return parser
 
 

@@ -38,3 +38,5 @@ class ArticleItem(scrapy.Item):
     cluster_id = scrapy.Field()
     similarity = scrapy.Field()
     story_id = scrapy.Field()  # the story of its cluster (pipelines/stories.py)
+    # Set by ExtractPipeline on a worker of a distributed crawl: the story evidence, for the writer
+    evidence = scrapy.Field()

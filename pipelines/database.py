@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storage import NewsDatabase, StorageFailed
+from storage.shared import unavailable_message
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 RUN_ID_STAT = "wirecrawl/run_id"
 STORAGE_FAILURE_STAT = "wirecrawl/storage_failure"
+# Set when Redis (NEWS_REDIS_URL) could not be used: the run ends with exit code 4.
+REDIS_FAILURE_STAT = "wirecrawl/redis_failure"
 
 
 def news_database(crawler: Crawler) -> NewsDatabase:
@@ -33,7 +36,14 @@ def news_database(crawler: Crawler) -> NewsDatabase:
 
     db = getattr(crawler, "_wirecrawl_db", None)
     if db is None:
-        db = NewsDatabase.open(crawler.settings.get("NEWS_DB_PATH"))
+        if url := crawler.settings.get("NEWS_REDIS_URL"):
+            # A worker of a distributed crawl: its own file, with the feeds' state shared in Redis.
+            from storage.shared import Keys, SharedFeedsDatabase, connect
+
+            db = SharedFeedsDatabase.open(crawler.settings.get("NEWS_DB_PATH"))
+            db.share_with(connect(url), Keys(crawler.settings.get("NEWS_REDIS_PREFIX")))
+        else:
+            db = NewsDatabase.open(crawler.settings.get("NEWS_DB_PATH"))
         if max_pages := crawler.settings.getint("NEWS_DB_MAX_PAGES"):
             db.conn.execute(f"PRAGMA max_page_count = {int(max_pages)}")
         db.set_on_failure(lambda error: stop_on_storage_failure(crawler, error))
@@ -75,6 +85,31 @@ def stop_on_storage_failure(crawler: Crawler, error: BaseException) -> None:
     def close() -> None:
         if engine.spider is not None and engine._slot is not None and engine._slot.closing is None:
             deferred_from_coro(engine.close_spider_async(reason="database_error"))
+
+    reactor.callLater(0, close)  # type: ignore[attr-defined]
+
+
+def stop_on_redis_failure(crawler: Any, error: BaseException) -> None:
+    """Say once that Redis is gone and close the spider with ``redis_error`` (exit code 4)."""
+    stats = crawler.stats
+    if stats.get_value(REDIS_FAILURE_STAT):
+        return
+    url = crawler.settings.get("NEWS_REDIS_URL")
+    message = unavailable_message(url, error)
+    logger.critical(
+        "%s; stopping this worker. Nothing is lost: the requests it held stay under its leases and go"
+        " back to the frontier once its heartbeat lapses; run it again when Redis is back.",
+        message,
+    )
+    stats.set_value(REDIS_FAILURE_STAT, message)
+    engine = crawler.engine
+    if engine is None or engine.spider is None:
+        return
+    from twisted.internet import reactor
+
+    def close() -> None:
+        if engine.spider is not None and engine._slot is not None and engine._slot.closing is None:
+            deferred_from_coro(engine.close_spider_async(reason="redis_error"))
 
     reactor.callLater(0, close)  # type: ignore[attr-defined]
 

@@ -36,6 +36,7 @@ import numpy as np
 from storage import DedupIndex, SiteLines, article_id_for, hours_between, site_of
 
 from .database import news_database
+from .evidence import Evidence
 from .stories import StoryLinker
 from .article.signature import Signature, sign, without_known_lines
 
@@ -151,13 +152,66 @@ def dedup_index_from_settings(db: Any, settings: BaseSettings) -> DedupIndex:
     )
 
 
+def precomputed_evidence(item: Any) -> Evidence | None:
+    """The evidence a distributed crawl's worker read from the article (``extract_for_writer``),
+    if it was read from the title the article has now; else None, and it is read here."""
+    found = item.pop("evidence", None) if hasattr(item, "pop") and "evidence" in item else None
+    if not found or found.get("title") != item.get("title"):
+        return None
+    return Evidence(frozenset(found["numbers"]), frozenset(found["dates"]), frozenset(found["names"]))
+
+
+class Deduplicator:
+    """An article's cluster and story, assigned against the database's persistent index: the
+    crawl's ``DedupPipeline`` and the distributed writer (``pipelines/ingest.py``) both use it.
+    ``assign`` sets the item's id, cluster_id, similarity and story_id; the caller owns the
+    transaction. ``count`` is told each stat to add one to."""
+
+    def __init__(self, db: Any, settings: BaseSettings, count: Any = None):
+        self.db = db
+        self.assigner = ClusterAssigner.from_settings(dedup_index_from_settings(db, settings), settings)
+        self.site_lines: SiteLines = db.site_lines(settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
+        self.linker = StoryLinker.from_settings(db.conn, settings)
+        self.count = count or (lambda stat: None)
+
+    def assign(self, item: Any) -> Any:
+        url = item["url"]
+        item["id"] = article_id_for(url)
+        self.db.begin()
+        assignment = self.assigner.assign(
+            item["id"],
+            Signature.hashvalues_from_bytes(item.pop("minhash")),
+            item["shingles"],
+            item["text_hash"],
+            item.get("published") or item.get("fetched"),
+        )
+        item["cluster_id"] = assignment.cluster_id
+        item["similarity"] = assignment.similarity
+        self.site_lines.observe(site_of(url), item.pop("line_keys", ()), assignment.cluster_id)
+        self.count("wirecrawl/dedup/new_cluster" if assignment.matched_article_id is None else "wirecrawl/dedup/joined_cluster")
+        story = self.linker.story_for(
+            assignment.cluster_id,
+            assignment.matched_article_id is None,
+            item.get("title"),
+            item["text"],
+            item.get("language"),
+            item.get("published") or item.get("fetched"),
+            found=precomputed_evidence(item),
+        )
+        item["story_id"] = story.story_id
+        if story.matched_cluster_id is not None:
+            self.count("wirecrawl/stories/linked_cluster")
+        for absorbed in story.absorbed:
+            self.db.absorb_story(absorbed, story.story_id)
+            self.count("wirecrawl/stories/joined_story")
+        return item
+
+
 class DedupPipeline:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.db = news_database(crawler)
-        self.assigner = ClusterAssigner.from_settings(dedup_index_from_settings(self.db, crawler.settings), crawler.settings)
-        self.site_lines: SiteLines = self.db.site_lines(crawler.settings.getint("NEWS_BOILERPLATE_CLUSTERS"))
-        self.linker = StoryLinker.from_settings(self.db.conn, crawler.settings)
+        self.dedup = Deduplicator(self.db, crawler.settings, count=crawler.stats.inc_value)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupPipeline:
@@ -179,32 +233,4 @@ class DedupPipeline:
             from scrapy.exceptions import DropItem
 
             raise DropItem(f"already stored: {url}")
-        item["id"] = article_id_for(url)
-        self.db.begin()
-        assignment = self.assigner.assign(
-            item["id"],
-            Signature.hashvalues_from_bytes(item.pop("minhash")),
-            item["shingles"],
-            item["text_hash"],
-            item.get("published") or item.get("fetched"),
-        )
-        item["cluster_id"] = assignment.cluster_id
-        item["similarity"] = assignment.similarity
-        self.site_lines.observe(site_of(url), item.pop("line_keys", ()), assignment.cluster_id)
-        stat = "new_cluster" if assignment.matched_article_id is None else "joined_cluster"
-        self.crawler.stats.inc_value(f"wirecrawl/dedup/{stat}")
-        story = self.linker.story_for(
-            assignment.cluster_id,
-            assignment.matched_article_id is None,
-            item.get("title"),
-            item["text"],
-            item.get("language"),
-            item.get("published") or item.get("fetched"),
-        )
-        item["story_id"] = story.story_id
-        if story.matched_cluster_id is not None:
-            self.crawler.stats.inc_value("wirecrawl/stories/linked_cluster")
-        for absorbed in story.absorbed:
-            self.db.absorb_story(absorbed, story.story_id)
-            self.crawler.stats.inc_value("wirecrawl/stories/joined_story")
-        return item
+        return self.dedup.assign(item)

@@ -21,6 +21,7 @@ from storage import site_of
 from .database import news_database, record_error
 from .article.extraction import ExtractionError, TemplateOptions, extract_article
 from .article.signature import sign_words
+from .evidence import evidence
 from .article.templates import SiteModel
 from .workers import WorkerDied, WorkerPool
 
@@ -51,6 +52,19 @@ def warm_up_worker(_: int) -> None:
     # The page is too short for trafilatura to keep, so it never reaches the signature: sign
     # something, or the first real page of each worker pays for numpy's permutations.
     sign_words(WARM_UP_PAGE.split())
+
+
+def extract_for_writer(*args: Any) -> dict[str, Any]:
+    """``extract_article``, and the article's story evidence (``pipelines/evidence.py``) read in the
+    same worker process: in a distributed crawl the one writer links stories, and reading the
+    evidence is most of its CPU; the workers, many, read it instead."""
+    article = extract_article(*args)
+    found = evidence(article["title"], article["text"], article["language"])
+    article["evidence"] = {
+        "title": article["title"], "numbers": sorted(found.numbers), "dates": sorted(found.dates),
+        "names": sorted(found.names),
+    }  # fmt: skip
+    return article
 
 
 def worker_count(setting: int) -> int:
@@ -103,6 +117,8 @@ class ExtractPipeline:
         )
         self.templates = self.db.site_templates() if self.template_options.min_pages > 0 else None
         self.pool: WorkerPool | None = None
+        # A worker of a distributed crawl (NEWS_REDIS_URL) also reads the evidence the writer needs.
+        self.job = extract_for_writer if settings.get("NEWS_REDIS_URL") else extract_article
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -143,7 +159,7 @@ class ExtractPipeline:
         assert self.pool is not None, "ExtractPipeline used before open_spider"
         site = site_of(item["url"])
         job = self.pool.run(
-            extract_article,
+            self.job,
             item.pop("body"),
             item["fetched_url"],
             item.get("content_type"),
@@ -175,6 +191,8 @@ class ExtractPipeline:
             )
         for field in EXTRACTED_FIELDS:
             item[field] = article[field]
+        if "evidence" in article:
+            item["evidence"] = article["evidence"]
         # CPU the worker spent on this page: the crawl's real cost, to weigh the rest against.
         self.crawler.stats.inc_value("wirecrawl/extract/cpu_seconds", article["cpu_seconds"])
         # The feed's timestamp has the minute; a page often gives only the day.

@@ -164,10 +164,12 @@ class StoryLinker:
     def story_for(
         self, cluster_id: int, is_new_cluster: bool, title: str | None, text: str, language: str | None,
         published: str | None,
+        found: Evidence | None = None,
     ) -> StoryLink:
-        """The story of an article just assigned to a cluster: its cluster's, or a new link."""
+        """The story of an article just assigned to a cluster: its cluster's, or a new link.
+        ``found``: its evidence, if it was read already (by a worker of a distributed crawl)."""
         if not is_new_cluster:
             story = self.index.story_of(cluster_id)
             if story is not None:
                 return StoryLink(story)
-        return self.link(cluster_id, language, published, evidence(title, text, language))
+        return self.link(cluster_id, language, published, found or evidence(title, text, language))

@@ -91,6 +91,20 @@ NEWS_LOG_BACKUPS = 5
 # The most pages the database file may grow to (PRAGMA max_page_count); 0: no limit. A crawl
 # that reaches it stops as on a full disk (exit code 2); the tests use it to simulate one.
 NEWS_DB_MAX_PAGES = 0
+# --- Distributed crawl: many workers on one Redis, one writer (README.md, "More than one machine") ---
+
+# Redis of a distributed crawl, e.g. redis://:PASSWORD@10.0.0.5:6379/0 or rediss://... for TLS; unset:
+# the single-machine crawl, no Redis. Set, `scrapy crawl feeds` is a worker and
+# `python -m crawler ingest` the writer.
+NEWS_REDIS_URL = os.environ.get("WIRECRAWL_REDIS_URL") or None
+# The prefix of every key of the crawl in Redis (two crawls on one Redis need two prefixes).
+NEWS_REDIS_PREFIX = "wirecrawl"
+# A worker whose heartbeat has not been renewed for this many seconds is taken for dead: the
+# requests it held go back to the shared frontier.
+NEWS_REDIS_WORKER_TIMEOUT = 30.0
+# A feed is put on the shared frontier at most once per this many seconds, whichever worker's
+# start offers it: set it a little under the cron interval of the workers.
+NEWS_REDIS_FEED_INTERVAL = 240.0
 
 # --- Scrapy ---
 

@@ -85,3 +85,16 @@ def xpath_fingerprint(expressions) -> str:
     when a library changes expressions the project copied patterns from."""
     text = "\n".join(" ".join(expression.path.split()) for expression in expressions)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A real redis-server on a free port of 127.0.0.1 for the module's tests (each test uses a
+    key prefix of its own)."""
+    from tests.redis_server import REDIS_SERVER, RedisServer
+
+    if not Path(REDIS_SERVER).exists():
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server; .ci/run does it)")
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

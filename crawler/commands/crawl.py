@@ -3,7 +3,7 @@
 Replaces Scrapy's own ``crawl`` command through ``COMMANDS_MODULE``, so users still run
 ``scrapy crawl feeds``. Before the crawl starts it takes the run lock ``<NEWS_DB_PATH>.lock``
 (exit 3 at once if another run holds it) and checks that the database can be written (exit 2
-if not); afterwards the exit code is the one ``CrawlRunRecorder`` decided (crawler/exitcodes.py).
+if not) and, for a worker of a distributed crawl (NEWS_REDIS_URL), that Redis answers (exit 4); afterwards the exit code is the one ``CrawlRunRecorder`` decided (crawler/exitcodes.py).
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
 from crawler import exitcodes
+from crawler.distributed import redis_url, use_redis
 from crawler.extensions.logfile import install_log_file, remove_log_file
 from crawler.runlock import RunLock, RunLocked, lock_path_for
-from storage import NewsDatabase, SchemaTooNew, StorageFailed
+from storage import NewsDatabase, SchemaTooNew, StorageFailed, shared
 
 if TYPE_CHECKING:
     import argparse
@@ -35,6 +36,8 @@ class Command(ScrapyCrawlCommand):
 
     def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
         self.crawler = super()._create_crawler(spidercls)
+        if redis_url(self.crawler.settings):
+            use_redis(self.crawler.settings)  # a worker of a distributed crawl (crawler/distributed)
         return self.crawler
 
     def _fail_early(self, message: str, code: int) -> None:
@@ -74,6 +77,12 @@ class Command(ScrapyCrawlCommand):
             except (sqlite3.Error, OSError, SchemaTooNew, StorageFailed) as error:
                 self._fail_early(f"cannot write the database {db_path}: {error}", exitcodes.INCOMPLETE)
                 return
+            if url := redis_url(self.settings):
+                try:
+                    shared.connect(url).close()
+                except shared.RedisUnavailable as error:
+                    self._fail_early(f"{error}; not starting (exit code {exitcodes.REDIS})", exitcodes.REDIS)
+                    return
             super().run(args, opts)
             self.exitcode = self._outcome()
         finally:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy import signals
 
 from crawler import exitcodes
-from pipelines.database import RUN_ID_STAT, STORAGE_FAILURE_STAT, news_database, stop_on_storage_failure
+from pipelines.database import REDIS_FAILURE_STAT, RUN_ID_STAT, STORAGE_FAILURE_STAT, news_database, stop_on_storage_failure
 from storage import StorageFailed
 
 if TYPE_CHECKING:
@@ -39,6 +39,8 @@ COUNTED = {
 
 def exit_code(reason: str, stats: dict[str, Any]) -> int:
     """The exit code of a run that closed with ``reason`` and these stats."""
+    if stats.get(REDIS_FAILURE_STAT):
+        return exitcodes.REDIS
     if stats.get(STORAGE_FAILURE_STAT) or reason != "finished":
         return exitcodes.INCOMPLETE
     failed = (
