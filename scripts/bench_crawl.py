@@ -576,6 +576,8 @@ def crawl(db_path: Path, feeds_file: Path, log: Path, settings: list[str], serve
         stats_json, run_id = conn.execute("SELECT stats, id FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
         stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         new = conn.execute("SELECT count(*) FROM articles WHERE run_id = ?", [run_id]).fetchone()[0]
+        # Why the pages not stored were dropped (each has its errors row).
+        dropped = conn.execute("SELECT stage, reason, count(*) FROM errors GROUP BY 1, 2 ORDER BY 3 DESC").fetchall()
     conn.close()
     stats = json.loads(stats_json)
     wall = ended - started
@@ -606,10 +608,11 @@ def crawl(db_path: Path, feeds_file: Path, log: Path, settings: list[str], serve
         "cpu_close": (main_total - main_last) + (others_total - others_last),
         "extract_cpu": float(stats.get("wirecrawl/extract/cpu_seconds", 0.0)),
         "dedup_cpu": float(stats.get("wirecrawl/dedup/cpu_seconds", 0.0)),
-        "templated": int(stats.get("wirecrawl/templates/read", 0) or 0),
+        "templated": int(stats.get("wirecrawl/templates/hit", 0) or 0),
         "stall_ms": float(stats.get("wirecrawl/reactor/max_stall_ms", 0.0)),
         "stalls": int(stats.get("wirecrawl/reactor/stalls_over_100ms", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
+        "dropped": dropped,
         "log": log,
     }
 
@@ -629,6 +632,8 @@ def describe(label: str, run: dict) -> None:
         f" peak RSS {run['peak_mb']:,.0f} MB (main process {run['peak_main_mb']:,.0f} MB; PSS {run['peak_pss_mb']:,.0f} MB);"
         f" longest reactor stall {run['stall_ms']:.0f} ms ({run['stalls']} over 100 ms)"
     )
+    for stage, reason, count in run["dropped"]:
+        print(f"      errors rows: {count:,} x {stage}: {reason}")
     print(
         f"      CPU {run['cpu_total']:.1f} s = {ms_per_page(run['cpu_total'], pages)}/page: extraction (workers)"
         f" {run['cpu_workers']:.1f} s = {ms_per_page(run['cpu_workers'], pages)}"
@@ -654,7 +659,8 @@ def trafilatura_cli(web: dict, bases: list[str], folder: Path, server: Server) -
     server.reset()
     code, started, ended, sampler = watched(command, dict(os.environ), folder / f"{web['name']}-trafilatura.log")
     served = server.counts()
-    written = sum(1 for _ in out.iterdir()) if out.exists() else 0
+    # Over 1,000 URLs the command line writes into numbered folders of 1,000 files.
+    written = sum(1 for _ in out.rglob("*.txt")) if out.exists() else 0
     wall = ended - started
     return {
         "code": code,
