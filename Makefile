@@ -53,7 +53,8 @@ eval-stories: $(BIN)/.installed
 bench-dedup: $(BIN)/.installed
 	$(BIN)/python scripts/bench_dedup.py
 
-# Crawl a generated news web on 127.0.0.1 end to end and compare with extraction alone; print pages/s, RSS, stalls.
+# Crawl a cold web (../shared/corpus/extraction) and a warm one (../shared/corpus/sites, one 127.0.0.x host
+# a site) from start to exit, beside plain trafilatura's pool and its command line; print pages/s, CPU, RSS.
 bench: $(BIN)/.installed
 	$(BIN)/python scripts/bench_crawl.py
 

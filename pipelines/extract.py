@@ -85,16 +85,22 @@ def _lower_priority() -> None:
         pass
 
 
-async def start_pool(workers: int, timeout: float = 0.0) -> WorkerPool:
-    """A started pool of ``workers`` extraction processes, each warmed up on a page; a page's
-    extraction that takes over ``timeout`` seconds has its worker stopped (0: no limit)."""
+def new_pool(workers: int, timeout: float = 0.0) -> WorkerPool:
+    """A pool of ``workers`` extraction processes, not started; a page's extraction that takes
+    over ``timeout`` seconds has its worker stopped (0: no limit)."""
     # forkserver: workers never inherit the reactor's threads and sockets, and start fast
     # because the server process has imported trafilatura once.
     context = multiprocessing.get_context("forkserver")
     # datasketch too (it brings scipy, a second or more to import), or every worker would import
     # it on its first page, during the crawl; and the language model, loaded once for all.
     context.set_forkserver_preload(["pipelines.article.extraction", "datasketch", "pipelines.article.preload"])
-    pool = WorkerPool(workers, context, initializer=_lower_priority, timeout=timeout)
+    return WorkerPool(workers, context, initializer=_lower_priority, timeout=timeout)
+
+
+async def start_pool(workers: int, timeout: float = 0.0, pool: WorkerPool | None = None) -> WorkerPool:
+    """A started pool (``pool``, or a new one) of ``workers`` extraction processes, each warmed
+    up on a page."""
+    pool = pool or new_pool(workers, timeout)
     await pool.start()
     await asyncio.gather(*(pool.run(warm_up_worker, number) for number in range(workers)))
     return pool
@@ -119,23 +125,49 @@ class ExtractPipeline:
         self.pool: WorkerPool | None = None
         # A worker of a distributed crawl (NEWS_REDIS_URL) also reads the evidence the writer needs.
         self.job = extract_for_writer if settings.get("NEWS_REDIS_URL") else extract_article
+        self._starting: asyncio.Future[WorkerPool] | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
     async def open_spider(self) -> None:
-        # Starting the workers (the fork server imports trafilatura, each worker loads its
-        # models) takes a second or more; the reactor goes on meanwhile.
-        self.pool = await start_pool(self.workers, self.timeout)
-        logger.info("Extracting articles in %d worker processes", self.workers)
+        # Starting the workers (the fork server imports trafilatura, each worker imports the
+        # main script, loads its models and reads a page) takes a second or more. The crawl
+        # waits only for the fork server: the spider's feed reader forks from it too, on the
+        # reactor's thread, which would stall while the server imports. The workers' own start
+        # goes on while the feeds are fetched and read; only the first pages wait (``ready``).
+        pool = new_pool(self.workers, self.timeout)
+        self._starting = asyncio.ensure_future(start_pool(self.workers, self.timeout, pool))
+        server_up = asyncio.ensure_future(pool.first_started.wait())
+        await asyncio.wait([server_up, self._starting], return_when=asyncio.FIRST_COMPLETED)
+        server_up.cancel()
+
+    async def ready(self) -> WorkerPool:
+        """The started pool (waiting for its start the first time)."""
+        if self.pool is None:
+            assert self._starting is not None, "ExtractPipeline used before open_spider"
+            # shield: a page's task cancelled while it waits must not cancel the pool's start.
+            pool = await asyncio.shield(self._starting)
+            if self.pool is None:  # the first of the pages that waited
+                self.pool = pool
+                logger.info("Extracting articles in %d worker processes", self.workers)
+            return pool
+        return self.pool
 
     async def close_spider(self) -> None:
-        if self.pool is not None:
-            pool, self.pool = self.pool, None
-            await pool.close()
-            if pool.replacements:
-                logger.warning("%d extraction workers died during the crawl and were replaced", pool.replacements)
+        starting, self._starting = self._starting, None
+        if starting is None:
+            return
+        try:
+            pool = self.pool or await starting
+        except Exception:
+            logger.exception("The extraction workers failed to start")
+            return
+        self.pool = None
+        await pool.close()
+        if pool.replacements:
+            logger.warning("%d extraction workers died during the crawl and were replaced", pool.replacements)
 
     def _learn_template(self, site: str, report: dict[str, Any] | None) -> None:
         """What the page showed of its site's templates, taken in (written with the next batch)."""
@@ -156,9 +188,12 @@ class ExtractPipeline:
         return DropItem(f"{reason}: {item['url']}")
 
     async def process_item(self, item: Any) -> Any:
-        assert self.pool is not None, "ExtractPipeline used before open_spider"
+        try:
+            pool = await self.ready()
+        except Exception as error:  # the workers cannot start here: every page says why
+            raise self._drop(item, "crashed", f"extraction workers failed to start: {type(error).__name__}: {error}") from None
         site = site_of(item["url"])
-        job = self.pool.run(
+        job = pool.run(
             self.job,
             item.pop("body"),
             item["fetched_url"],

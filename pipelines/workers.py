@@ -121,6 +121,9 @@ class WorkerPool:
         self.closed = False
         self.replacements = 0
         self._watch: asyncio.TimerHandle | None = None
+        # Set when the first process has started: the fork server (if the context has one) is
+        # up, its preloaded modules imported, and forks from it are quick.
+        self.first_started = asyncio.Event()
 
     # --- life ---
 
@@ -128,7 +131,12 @@ class WorkerPool:
         self.loop = asyncio.get_running_loop()
         # Starting a process waits on the fork server (which imports the extraction code the
         # first time): from a thread, so the event loop goes on meanwhile.
-        started = await asyncio.gather(*(asyncio.to_thread(self._spawn) for _ in range(self.size)))
+        async def spawn() -> _Worker:
+            worker = await asyncio.to_thread(self._spawn)
+            self.first_started.set()
+            return worker
+
+        started = await asyncio.gather(*(spawn() for _ in range(self.size)))
         for worker in started:
             self._attach(worker)
         if self.timeout > 0:

@@ -1,29 +1,45 @@
-"""Benchmark a whole crawl against the extraction ceiling: ``make bench``.
+"""Benchmark the whole crawl as a user sees it against plain trafilatura: ``make bench``.
 
-Serves a generated news web on 127.0.0.1 from a separate process (so the server never competes
-for the crawl's GIL): ``--feeds`` RSS feeds (20 by default), each on its own port (its own
-site), listing together at least ``--pages`` article pages (2,000 by default) of 100-300 KB.
-The pages are built around the real pages of ``../shared/corpus/extraction`` when it is present
-(read at run time, never copied into the project): each real page is served under several URLs,
-with a unique sentence added to one of its article's paragraphs, so every copy has its own
-text (and the copies of one page cluster together, as wire copies do). Without ``../shared``,
-the pages come from a generator of news-like markup. Then, in one run, it prints:
+Serves a news web from a separate process (so the server never competes for the crawl's GIL),
+then, in one run, on each of two webs:
 
-- (a) the ceiling: ``pipelines.article.extraction.extract_article`` alone (the arguments the pipeline
-  passes) over the same pages, in a pool of as many processes as cores, in pages/s;
-- (b) ``scrapy crawl feeds`` end to end (fetch, extract, dedup, store) into a fresh database,
-  as a subprocess with ``settings.demo``: pages/s (pages stored / the crawl's own elapsed time
-  from its first request, Scrapy's ``elapsed_time_seconds``) and the whole process's wall time,
-  the peak RSS of the process tree (the crawl, the forkserver, the workers; sampled from /proc
-  every 100 ms), the CPU seconds of the crawl's main process and of the workers, and the
-  longest reactor stall (``wirecrawl/reactor/max_stall_ms``);
-- (c) the ratio b/a, and b with one worker process (``NEWS_EXTRACT_WORKERS=1``) against the
-  default (one per core);
-- stored articles against pages served, and a second crawl of the same database, which must
-  store nothing new (every feed answers 304) in under 5% of the first crawl's time.
+- **cold**: ``--feeds`` RSS feeds (20 by default), each on its own port of 127.0.0.1 (its own
+  site), listing together at least ``--pages`` article pages (2,000 by default) of 100-300 KB,
+  built around the real pages of ``../shared/corpus/extraction`` (read at run time, never
+  copied into the project): each real page is served under several URLs, with a unique sentence
+  added to one of its article's paragraphs, so every copy has its own text (and the copies of
+  one page cluster together, as wire copies do). A site's pages come from different real sites:
+  no template is ever confirmed, every page is cold. Without ``../shared``, the pages come from a
+  generator of news-like markup.
+- **warm**: ``../shared/corpus/sites`` (real pages of 61 sites, 10-84 each): each site on a
+  host of its own (127.0.0.2, 127.0.0.3, ...), its feed listing its pages in the corpus's order,
+  the oldest first, so the site templates (``pipelines/article/templates.py``) read most of a
+  site's later pages. Skipped without ``../shared``.
 
-Options: ``--pages N``, ``--feeds N``, ``--no-single`` (skip the one-worker crawl),
-``--no-ceiling``, ``--generated`` (generated pages even with the corpus), ``-s KEY=VALUE`` (a setting for every crawl, to try one), ``--keep DIR``.
+For each web it prints:
+
+- (a) the ceiling: plain ``trafilatura.extract(html, include_comments=False)`` over the same
+  pages in a pool of one process per core, pages/s (right before the crawl and again after it;
+  this VM's speed drifts by 10-20% over minutes, so b is set against the mean of the two);
+- (b) ``scrapy crawl feeds`` (``settings.demo``) into a fresh database, from the process's start
+  to its exit: pages stored per second of that wall time; the time from the start to the first
+  request the web sees; CPU per page of the whole process tree, split into extraction (the
+  forkserver and the workers between the first request and the last page served), the main
+  process over the same span, and the fixed costs (all processes from the start to the first
+  request, and from the last page served to the exit: the close); peak RSS of the process tree
+  and PSS (sampled from /proc every 100 ms); the longest reactor stall (``wirecrawl/reactor/max_stall_ms``);
+  then a second crawl of the same database, which must store nothing (every feed answers 304) in
+  under 5% of the first crawl's wall time;
+- (c) trafilatura's own command line, ``trafilatura -i URLS -o DIR --fast --parallel 4
+  --no-comments``, fetching the same pages from the same server, with a ``--config-file`` that
+  sets ``SLEEP_TIME = 0`` (no pause between two requests to one host) and ``SSRF_PROTECTION =
+  off`` (the web is on loopback addresses): pages written per second, start to exit;
+- b/a and b/c, and each figure against the issue's target.
+
+Options: ``--pages N`` and ``--feeds N`` (the cold web), ``--webs cold,warm`` (which webs),
+``--no-cli``, ``--no-ceiling``, ``--generated`` (generated pages even with the corpus),
+``-s KEY=VALUE`` (a setting for every crawl, to try one), ``--keep DIR`` (keep databases, logs,
+the command line's output).
 """
 
 from __future__ import annotations
@@ -52,6 +68,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "extraction"
+SITES = SHARED / "corpus" / "sites"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -62,7 +79,10 @@ KEEP_MIN_WORDS = 80
 CONTENT_TYPE = "text/html; charset=utf-8"
 PUBLISHED = datetime(2025, 3, 1, 8, 0, tzinfo=timezone.utc)
 TARGETS = {
-    "ratio": 0.85,
+    "cold_b_a": 0.85,
+    "cold_b_c": 1.5,
+    "warm_b_a": 1.5,
+    "first_request_s": 1.5,
     "rss_mb": 1024,
     "stall_ms": 100,
     "second_share": 0.05,
@@ -160,15 +180,80 @@ def find_anchor(base: bytes, text: str) -> int | None:
     return None
 
 
-# --- the ceiling pool (fork: the bench process has no threads yet) --------------------------
+# --- the webs ---------------------------------------------------------------------------------
+#
+# A web is plain data, pickled to the server process: the pages (bytes), each page's anchor for
+# a unique sentence (None: served as it is), and its sites: a host, and its articles in feed
+# order as (path, page, copy).
+
+
+def article_path(page: int, copy: int) -> str:
+    day = PUBLISHED + timedelta(hours=copy)
+    return f"/news/{day:%Y/%m/%d}/story-{page:03d}-{copy:02d}.html"
+
+
+def page_body(pages: list[bytes], anchors: list[int | None], page: int, copy: int) -> bytes:
+    anchor = anchors[page]
+    return pages[page] if anchor is None else build_page(pages[page], anchor, page, copy)
+
+
+def cold_web(pages: list[bytes], anchors: list[int], total: int, feeds: int) -> dict:
+    copies = math.ceil(total / len(pages))
+    sites: list[dict] = [{"host": "127.0.0.1", "title": f"Bench outlet {feed}", "articles": []} for feed in range(feeds)]
+    # Copies of a page go to different feeds (sites), a few hours apart, as wire copies do.
+    for copy in range(copies):
+        for page in range(len(pages)):
+            sites[(page + copy * 7) % feeds]["articles"].append((article_path(page, copy), page, copy))
+    return {"name": "cold", "pages": pages, "anchors": anchors, "sites": sites}
+
+
+def sites_corpus() -> list[tuple[str, bytes]]:
+    """(site, page bytes) of ``../shared/corpus/sites``, each site's pages in the corpus's order."""
+    rows = [json.loads(line) for line in (SITES / "index.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows.sort(key=lambda row: (row["site"], row["order"]))
+    return [(row["site"], gzip.decompress((SITES / row["html"]).read_bytes())) for row in rows]
+
+
+def warm_web(corpus: list[tuple[str, bytes]], keep: list[bool]) -> dict:
+    pages: list[bytes] = []
+    sites: list[dict] = []
+    names: dict[str, dict] = {}
+    for (name, html), kept in zip(corpus, keep):
+        if not kept:
+            continue
+        if name not in names:
+            # The site's own name stays out of the crawl: a number on a loopback host of its own.
+            names[name] = {"host": f"127.0.0.{len(sites) + 2}", "title": f"Bench site {len(sites)}", "articles": []}
+            sites.append(names[name])
+        site = names[name]
+        site["articles"].append((f"/article/{len(site['articles']):03d}.html", len(pages), 0))
+        pages.append(html)
+    return {"name": "warm", "pages": pages, "anchors": [None] * len(pages), "sites": sites}
+
+
+def web_jobs(web: dict) -> list[tuple[int, int]]:
+    return [(page, copy) for site in web["sites"] for _path, page, copy in site["articles"]]
+
+
+# --- worker pools (fork: the bench process has no threads yet) --------------------------------
 
 _POOL_PAGES: list[bytes] = []
-_POOL_ANCHORS: list[int] = []
+_POOL_ANCHORS: list[int | None] = []
 
 
-def _pool_init(pages: list[bytes], anchors: list[int]) -> None:
+def _pool_init(pages: list[bytes], anchors: list[int | None]) -> None:
     _POOL_PAGES[:] = pages
     _POOL_ANCHORS[:] = anchors
+
+
+def _probe_words(page: int) -> int:
+    """Words the project's generic pass keeps of a page (0: no article)."""
+    from pipelines.article.extraction import ExtractionError, extract_article
+
+    try:
+        return extract_article(_POOL_PAGES[page], "http://127.0.0.1/probe.html", CONTENT_TYPE)["words"]
+    except ExtractionError:
+        return 0
 
 
 def _find_anchor_task(page: int) -> int | None:
@@ -192,44 +277,51 @@ def _find_anchor_task(page: int) -> int | None:
     return anchor if marker in variant["text"] and variant["words"] >= KEEP_MIN_WORDS else None
 
 
-def _extract_task(job: tuple[int, int, str]) -> tuple[int, float]:
-    """The words of one page's article and the CPU seconds its extraction took."""
-    from pipelines.article.extraction import ExtractionError, extract_article
+def _trafilatura_task(job: tuple[int, int]) -> tuple[bool, float]:
+    """Plain trafilatura over one page, as a user calls it: (gave a text, CPU seconds)."""
+    import trafilatura
 
-    page, copy, url = job
-    body = build_page(_POOL_PAGES[page], _POOL_ANCHORS[page], page, copy)
-    try:
-        # The arguments ExtractPipeline passes (a fresh database knows no boilerplate lines).
-        article = extract_article(body, url, CONTENT_TYPE, 128, 3, frozenset())
-    except ExtractionError:
-        return 0, 0.0
-    return article["words"], article["cpu_seconds"]
+    page, copy = job
+    body = page_body(_POOL_PAGES, _POOL_ANCHORS, page, copy)
+    started = time.process_time()
+    text = trafilatura.extract(body, include_comments=False)
+    return bool(text), time.process_time() - started
+
+
+def _pool(pages: list[bytes], anchors: list[int | None], workers: int):
+    import pipelines.article.extraction  # noqa: F401  (imported once, before the fork)
+
+    return multiprocessing.get_context("fork").Pool(workers, initializer=_pool_init, initargs=(pages, anchors))
 
 
 def select_pages(pages: list[bytes], workers: int) -> tuple[list[bytes], list[int]]:
-    import pipelines.article.extraction  # noqa: F401  (imported once, before the fork)
-
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_pool_init, initargs=(pages, [0] * len(pages))) as pool:
+    """The cold web's pages: those with an article of KEEP_MIN_WORDS+ words and a place for a sentence."""
+    with _pool(pages, [None] * len(pages), workers) as pool:
         anchors = pool.map(_find_anchor_task, range(len(pages)), chunksize=1)
     kept = [(page, anchor) for page, anchor in zip(pages, anchors) if anchor is not None]
     return [page for page, _ in kept], [anchor for _, anchor in kept]
 
 
-def ceiling(pages: list[bytes], anchors: list[int], plan: list[tuple[int, int, str]], workers: int) -> tuple[float, float]:
-    """pages/s of extract_article alone over every served page, in ``workers`` processes, and
-    the CPU seconds the extractions took (to set against the crawl's)."""
-    import pipelines.article.extraction  # noqa: F401  (imported once, before the fork, as the forkserver does)
+def select_warm(corpus: list[tuple[str, bytes]], workers: int) -> list[bool]:
+    """The warm web's pages: those the generic pass reads KEEP_MIN_WORDS+ words from, so that every
+    page served is one the crawl must store (the others would be dropped as too short, rightly)."""
+    with _pool([html for _, html in corpus], [None] * len(corpus), workers) as pool:
+        words = pool.map(_probe_words, range(len(corpus)), chunksize=4)
+    return [count >= KEEP_MIN_WORDS for count in words]
 
-    context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_pool_init, initargs=(pages, anchors)) as pool:
-        pool.map(_extract_task, plan[: workers * 2], chunksize=1)  # warm-up: models, caches
+
+def ceiling(web: dict, workers: int) -> dict:
+    """(a): pages/s of plain trafilatura over every page of the web, in ``workers`` processes."""
+    import trafilatura  # noqa: F401  (imported once, before the fork)
+
+    jobs = web_jobs(web)
+    with _pool(web["pages"], web["anchors"], workers) as pool:
+        pool.map(_trafilatura_task, jobs[: workers * 2], chunksize=1)  # warm-up: imports, caches
         started = time.perf_counter()
-        results = pool.map(_extract_task, plan, chunksize=4)
+        results = pool.map(_trafilatura_task, jobs, chunksize=4)
         elapsed = time.perf_counter() - started
-    if not all(words for words, _ in results):
-        print(f"  warning: {sum(1 for words, _ in results if not words)} pages gave no article in the ceiling run")
-    return len(plan) / elapsed, sum(cpu for _, cpu in results)
+    cpu = sum(seconds for _, seconds in results)
+    return {"rate": len(jobs) / elapsed, "cpu": cpu, "texts": sum(1 for ok, _ in results if ok), "pages": len(jobs)}
 
 
 # --- the server (a separate process) --------------------------------------------------------
@@ -238,64 +330,68 @@ def ceiling(pages: list[bytes], anchors: list[int], plan: list[tuple[int, int, s
 class Web:
     def __init__(self, state: dict):
         self.pages: list[bytes] = state["pages"]
-        self.anchors: list[int] = state["anchors"]
-        self.feeds: int = state["feeds"]
-        self.plan: list[tuple[int, int, int]] = state["plan"]  # (page, copy, feed)
-        self.by_path = {self.article_path(page, copy): (page, copy) for page, copy, _ in self.plan}
-        self.counts = {"articles": 0, "feeds_200": 0, "feeds_304": 0, "other": 0}
+        self.anchors: list[int | None] = state["anchors"]
+        self.sites: list[dict] = state["sites"]
+        self.by_path = [{path: (page, copy) for path, page, copy in site["articles"]} for site in self.sites]
         self.feed_bodies: dict[int, bytes] = {}
+        self.reset()
 
-    @staticmethod
-    def article_path(page: int, copy: int) -> str:
-        day = PUBLISHED + timedelta(hours=copy)
-        return f"/news/{day:%Y/%m/%d}/story-{page:03d}-{copy:02d}.html"
+    def reset(self) -> None:
+        self.counts: dict[str, float] = {"articles": 0, "feeds_200": 0, "feeds_304": 0, "other": 0}
+        # When the web saw its first request and served its last article (time.time()).
+        self.counts.update(first_request=0.0, last_article=0.0)
 
-    def feed_body(self, feed: int, port: int) -> bytes:
-        if feed not in self.feed_bodies:
+    def feed_body(self, number: int, base: str) -> bytes:
+        if number not in self.feed_bodies:
+            site = self.sites[number]
             items = []
-            for page, copy, on_feed in self.plan:
-                if on_feed != feed:
-                    continue
-                when = PUBLISHED + timedelta(hours=copy, minutes=page % 60)
+            # Newest first, as feeds list; the order numbers the pages in the site's order.
+            for order, (path, page, copy) in reversed(list(enumerate(site["articles"]))):
+                when = PUBLISHED + timedelta(minutes=order * 7 + copy * 60)
                 items.append(
-                    f"<item><title>Story {page:03d}, copy {copy:02d}</title>"
-                    f"<link>http://127.0.0.1:{port}{self.article_path(page, copy)}</link>"
-                    f"<guid>story-{page:03d}-{copy:02d}</guid><pubDate>{format_datetime(when)}</pubDate></item>"
+                    f"<item><title>Story {page:03d}, copy {copy:02d}</title><link>{base}{path}</link>"
+                    f"<guid>{base}{path}</guid><pubDate>{format_datetime(when)}</pubDate></item>"
                 )
-            self.feed_bodies[feed] = (
+            self.feed_bodies[number] = (
                 '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-                f"<title>Bench outlet {feed}</title><link>http://127.0.0.1:{port}/</link>"
+                f"<title>{site['title']}</title><link>{base}/</link>"
                 f"<description>wirecrawl bench</description>{''.join(items)}</channel></rss>"
             ).encode()
-        return self.feed_bodies[feed]
+        return self.feed_bodies[number]
 
-    def respond(self, feed: int, port: int, path: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str]]:
+    def respond(self, number: int, base: str, path: str, headers: dict[str, str]) -> tuple[int, str, bytes, dict[str, str]]:
+        if path == "/_stats":
+            return 200, "application/json", json.dumps(self.counts).encode(), {}
+        if path == "/_reset":
+            self.reset()
+            return 200, "text/plain", b"reset\n", {}
+        if not self.counts["first_request"]:
+            self.counts["first_request"] = time.time()
         if path == "/robots.txt":
             self.counts["other"] += 1
             return 200, "text/plain", b"User-agent: *\nAllow: /\n", {}
-        if path == "/_stats":
-            return 200, "application/json", json.dumps(self.counts).encode(), {}
         if path == "/feed.xml":
-            etag = f'"bench-{feed}"'
+            etag = f'"bench-{number}"'
             if headers.get("if-none-match") == etag:
                 self.counts["feeds_304"] += 1
                 return 304, "", b"", {"ETag": etag}
             self.counts["feeds_200"] += 1
-            return 200, "application/rss+xml; charset=utf-8", self.feed_body(feed, port), {"ETag": etag}
-        if path in self.by_path:
-            page, copy = self.by_path[path]
+            return 200, "application/rss+xml; charset=utf-8", self.feed_body(number, base), {"ETag": etag}
+        found = self.by_path[number].get(path)
+        if found:
             self.counts["articles"] += 1
-            return 200, CONTENT_TYPE, build_page(self.pages[page], self.anchors[page], page, copy), {}
+            self.counts["last_article"] = time.time()
+            return 200, CONTENT_TYPE, page_body(self.pages, self.anchors, *found), {}
         self.counts["other"] += 1
         return 404, "text/plain", b"not found\n", {}
 
-    async def handle(self, feed: int, port: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handle(self, number: int, base: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         reasons = {200: "OK", 304: "Not Modified", 404: "Not Found"}
         try:
             while True:
                 try:
                     head = await reader.readuntil(b"\r\n\r\n")
-                except (asyncio.IncompleteReadError, ConnectionError):
+                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
                     break
                 lines = head.decode("latin-1").split("\r\n")
                 _method, target, _version = lines[0].split(" ", 2)
@@ -304,7 +400,7 @@ class Web:
                     if ":" in line:
                         name, value = line.split(":", 1)
                         headers[name.strip().lower()] = value.strip()
-                status, content_type, body, extra = self.respond(feed, port, target.split("?")[0], headers)
+                status, content_type, body, extra = self.respond(number, base, target.split("?")[0], headers)
                 out = [f"HTTP/1.1 {status} {reasons[status]}", "Server: bench-news/1.0"]
                 if content_type:
                     out.append(f"Content-Type: {content_type}")
@@ -320,16 +416,16 @@ class Web:
             writer.close()
 
     async def serve(self) -> None:
-        servers, ports = [], []
-        for feed in range(self.feeds):
-            holder: dict[str, int] = {}
+        servers, bases = [], []
+        for number, site in enumerate(self.sites):
+            holder: dict[str, str] = {}
             server = await asyncio.start_server(
-                lambda r, w, feed=feed, holder=holder: self.handle(feed, holder["port"], r, w), "127.0.0.1", 0
+                lambda r, w, number=number, holder=holder: self.handle(number, holder["base"], r, w), site["host"], 0
             )
-            holder["port"] = server.sockets[0].getsockname()[1]
+            holder["base"] = f"http://{site['host']}:{server.sockets[0].getsockname()[1]}"
             servers.append(server)
-            ports.append(holder["port"])
-        print(json.dumps(ports), flush=True)
+            bases.append(holder["base"])
+        print(json.dumps(bases), flush=True)
         await asyncio.Event().wait()
 
 
@@ -347,11 +443,20 @@ class Server:
             [sys.executable, __file__, "--serve", str(state_file)], stdout=subprocess.PIPE, text=True, cwd=ROOT
         )
         assert self.process.stdout is not None
-        self.ports: list[int] = json.loads(self.process.stdout.readline())
+        self.bases: list[str] = json.loads(self.process.stdout.readline())
 
-    def counts(self) -> dict[str, int]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports[0]}/_stats", timeout=10) as response:
-            return json.loads(response.read())
+    def _get(self, path: str) -> dict:
+        # Straight to the loopback server, whatever proxy the environment names.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{self.bases[0]}{path}", timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if path == "/_stats" else {}
+
+    def counts(self) -> dict[str, float]:
+        return self._get("/_stats")
+
+    def reset(self) -> None:
+        self._get("/_reset")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -387,6 +492,19 @@ def _rss_and_cpu(pid: int) -> tuple[int, float] | None:
     return int(fields[21]) * PAGE_KB, cpu
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size in kB: pages shared with the other processes (the forked workers
+    share the fork server's) counted once over all of them, not once per process as in RSS."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as file:
+            for line in file:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 class TreeSampler(threading.Thread):
     """Peak RSS of a process and all its descendants, and each one's last CPU time."""
 
@@ -394,6 +512,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self.peak_main_kb = 0
         self.cpu: dict[int, float] = {}
         # (wall clock, the main process's CPU seconds, all other processes' CPU seconds), to
@@ -403,7 +522,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            total = 0
+            total = pss = 0
             stack = [self.pid]
             while stack:
                 pid = stack.pop()
@@ -411,225 +530,314 @@ class TreeSampler(threading.Thread):
                 if sample is None:
                     continue
                 total += sample[0]
+                pss += _pss_kb(pid)
                 self.cpu[pid] = sample[1]
                 if pid == self.pid:
                     self.peak_main_kb = max(self.peak_main_kb, sample[0])
                 stack += _children(pid)
             self.peak_kb = max(self.peak_kb, total)
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
             main_cpu = self.cpu.get(self.pid, 0.0)
             self.timeline.append((time.time(), main_cpu, sum(self.cpu.values()) - main_cpu))
             self.done.wait(self.interval)
 
-    def cpu_between(self, start: float, end: float) -> tuple[float, float]:
-        """CPU seconds of (the main process, the others) between two wall-clock times."""
 
-        def at(moment: float) -> tuple[float, float]:
-            before = [sample for sample in self.timeline if sample[0] <= moment]
-            sample = before[-1] if before else self.timeline[0]
-            return sample[1], sample[2]
-
-        (main_start, others_start), (main_end, others_end) = at(start), at(end)
-        return main_end - main_start, others_end - others_start
+def tree_cpu_at(sampler: TreeSampler, moment: float) -> tuple[float, float]:
+    """CPU seconds of (the main process, all the others) at a wall-clock time, from the timeline."""
+    before = [sample for sample in sampler.timeline if sample[0] <= moment]
+    sample = before[-1] if before else sampler.timeline[0]
+    return sample[1], sample[2]
 
 
-def crawl(db_path: Path, feeds_file: Path, log: Path, settings: list[str]) -> dict:
+def watched(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, float, TreeSampler]:
+    """Run a command with its process tree sampled: (exit code, start, end (time.time()), sampler)."""
+    with open(log, "w") as out:
+        started = time.time()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        sampler = TreeSampler(process.pid)
+        sampler.start()
+        code = process.wait()
+        ended = time.time()
+    sampler.done.set()
+    sampler.join()
+    return code, started, ended, sampler
+
+
+def crawl(db_path: Path, feeds_file: Path, log: Path, settings: list[str], server: Server) -> dict:
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "settings.demo", "WIRECRAWL_DB": str(db_path)}
     env.pop("WIRECRAWL_LOG", None)
     command = [str(Path(sys.executable).with_name("scrapy")), "crawl", "feeds", "-a", f"feeds={feeds_file}"]
     for setting in settings:
         command += ["-s", setting]
-    started = time.perf_counter()
-    with open(log, "w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        sampler = TreeSampler(process.pid)
-        sampler.start()
-        code = process.wait()
-    wall = time.perf_counter() - started
-    sampler.done.set()
-    sampler.join()
+    server.reset()
+    code, started, ended, sampler = watched(command, env, log)
+    served = server.counts()
     with sqlite3.connect(db_path) as conn:
         stats_json, run_id = conn.execute("SELECT stats, id FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
         stored = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
         new = conn.execute("SELECT count(*) FROM articles WHERE run_id = ?", [run_id]).fetchone()[0]
+        # Why the pages not stored were dropped (each has its errors row).
+        dropped = conn.execute("SELECT stage, reason, count(*) FROM errors GROUP BY 1, 2 ORDER BY 3 DESC").fetchall()
     conn.close()
     stats = json.loads(stats_json)
-    elapsed = float(stats["elapsed_time_seconds"])
-    finish = datetime.fromisoformat(stats["finish_time"]).timestamp()
-    main_in_crawl, others_in_crawl = sampler.cpu_between(finish - elapsed, finish)
+    wall = ended - started
+    first = served["first_request"] or ended
+    # The close: from the last page served (its extraction and storing are a page's work) to exit.
+    last = served["last_article"] or first
+    main_total = sampler.cpu.get(sampler.pid, 0.0)
+    others_total = sum(cpu for pid, cpu in sampler.cpu.items() if pid != sampler.pid)
+    main_first, others_first = tree_cpu_at(sampler, first)
+    main_last, others_last = tree_cpu_at(sampler, last)
     return {
         "code": code,
         "wall": wall,
-        "elapsed": elapsed,
+        "elapsed": float(stats.get("elapsed_time_seconds", 0.0)),
         "stored": stored,
         "new": new,
-        "rate": new / elapsed if elapsed else 0.0,
+        "served": int(served["articles"]),
+        "rate": new / wall if wall else 0.0,
+        "to_first": first - started,
+        "close": ended - last,
         "peak_mb": sampler.peak_kb / 1024,
         "peak_main_mb": sampler.peak_main_kb / 1024,
-        "main_cpu": sampler.cpu.get(process.pid, 0.0),
-        "other_cpu": sum(cpu for pid, cpu in sampler.cpu.items() if pid != process.pid),
-        "main_cpu_in_crawl": main_in_crawl,
-        "other_cpu_in_crawl": others_in_crawl,
+        "peak_pss_mb": sampler.peak_pss_kb / 1024,
+        "cpu_total": main_total + others_total,
+        "cpu_startup": main_first + others_first,
+        "cpu_main": main_last - main_first,
+        "cpu_workers": others_last - others_first,
+        "cpu_close": (main_total - main_last) + (others_total - others_last),
         "extract_cpu": float(stats.get("wirecrawl/extract/cpu_seconds", 0.0)),
         "dedup_cpu": float(stats.get("wirecrawl/dedup/cpu_seconds", 0.0)),
+        "templated": int(stats.get("wirecrawl/templates/hit", 0) or 0),
         "stall_ms": float(stats.get("wirecrawl/reactor/max_stall_ms", 0.0)),
         "stalls": int(stats.get("wirecrawl/reactor/stalls_over_100ms", 0)),
         "errors": int(stats.get("log_count/ERROR", 0)),
+        "dropped": dropped,
         "log": log,
     }
 
 
+def ms_per_page(seconds: float, pages: int) -> str:
+    return f"{seconds * 1000 / pages:.1f} ms" if pages else "-"
+
+
 def describe(label: str, run: dict) -> None:
+    pages = run["new"]
     print(
-        f"  {label}: {run['new']:,} new articles in {run['elapsed']:.1f} s = {run['rate']:.1f} pages/s"
-        f" (whole process {run['wall']:.1f} s, exit code {run['code']})"
+        f"  {label}: {pages:,} new articles ({run['served']:,} pages served) in {run['wall']:.1f} s from start to exit"
+        f" = {run['rate']:.1f} pages/s (Scrapy's elapsed {run['elapsed']:.1f} s; exit code {run['code']})"
     )
     print(
-        f"      peak RSS {run['peak_mb']:,.0f} MB (main process {run['peak_main_mb']:,.0f} MB);"
-        f" CPU: main process {run['main_cpu']:.1f} s, forkserver and workers {run['other_cpu']:.1f} s"
-        f" (extraction {run['extract_cpu']:.1f} s, dedup {run['dedup_cpu']:.1f} s in the main process);"
+        f"      start to first request {run['to_first']:.2f} s; last page served to exit {run['close']:.2f} s;"
+        f" peak RSS {run['peak_mb']:,.0f} MB (main process {run['peak_main_mb']:,.0f} MB; PSS {run['peak_pss_mb']:,.0f} MB);"
         f" longest reactor stall {run['stall_ms']:.0f} ms ({run['stalls']} over 100 ms)"
     )
-    if run["extract_cpu"]:
-        cores = os.cpu_count() or 1
-        used = run["main_cpu_in_crawl"] + run["other_cpu_in_crawl"]
-        print(
-            f"      from the first request to the end: main process {run['main_cpu_in_crawl']:.1f} s of CPU,"
-            f" forkserver and workers {run['other_cpu_in_crawl']:.1f} s; {used / (run['elapsed'] * cores):.0%} of {cores} cores busy,"
-            f" {run['extract_cpu'] / (run['elapsed'] * cores):.0%} extracting"
-        )
+    for stage, reason, count in run["dropped"]:
+        print(f"      errors rows: {count:,} x {stage}: {reason}")
+    print(
+        f"      CPU {run['cpu_total']:.1f} s = {ms_per_page(run['cpu_total'], pages)}/page: extraction (workers)"
+        f" {run['cpu_workers']:.1f} s = {ms_per_page(run['cpu_workers'], pages)}"
+        f" (in extract_article {ms_per_page(run['extract_cpu'], pages)}), main process {run['cpu_main']:.1f} s ="
+        f" {ms_per_page(run['cpu_main'], pages)} (dedup {ms_per_page(run['dedup_cpu'], pages)}), fixed: start-up"
+        f" {run['cpu_startup']:.1f} s + close {run['cpu_close']:.1f} s; pages read by a site template: {run['templated']:,}"
+    )
+
+
+def trafilatura_cli(web: dict, bases: list[str], folder: Path, server: Server) -> dict:
+    """(c): trafilatura's command line over the web's article URLs, from its start to its exit."""
+    urls = folder / f"{web['name']}-urls.txt"
+    urls.write_text("".join(f"{bases[n]}{path}\n" for n, site in enumerate(web["sites"]) for path, _, _ in site["articles"]))
+    config = folder / "trafilatura.cfg"
+    # No pause between two requests to one host (the default is 5 s), and loopback allowed.
+    config.write_text("[DEFAULT]\nSLEEP_TIME = 0\nSSRF_PROTECTION = off\n")
+    out = folder / f"{web['name']}-trafilatura"
+    if out.exists():
+        for old in out.iterdir():
+            old.unlink()
+    command = [str(Path(sys.executable).with_name("trafilatura")), "-i", str(urls), "-o", str(out), "--fast",
+               "--parallel", "4", "--no-comments", "--config-file", str(config)]  # fmt: skip
+    server.reset()
+    code, started, ended, sampler = watched(command, dict(os.environ), folder / f"{web['name']}-trafilatura.log")
+    served = server.counts()
+    # Over 1,000 URLs the command line writes into numbered folders of 1,000 files.
+    written = sum(1 for _ in out.rglob("*.txt")) if out.exists() else 0
+    wall = ended - started
+    return {
+        "code": code,
+        "wall": wall,
+        "written": written,
+        "served": int(served["articles"]),
+        "rate": written / wall if wall else 0.0,
+        "cpu": sum(sampler.cpu.values()),
+        "peak_mb": sampler.peak_kb / 1024,
+    }
 
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
+def run_web(web: dict, args: argparse.Namespace, cores: int, scratch: Path, folder: Path) -> list[tuple[str, bool]]:
+    """Every figure of one web; the targets, as (line, met)."""
+    jobs = web_jobs(web)
+    name = web["name"]
+    print(f"\n=== {name} web: {len(web['sites'])} sites, {len(jobs):,} article pages", flush=True)
+    ceilings: list[dict] = []
+
+    def measure_ceiling(when: str) -> None:
+        print(f"\n(a) plain trafilatura.extract(html, include_comments=False), {cores} processes, {when}...", flush=True)
+        result = ceiling(web, cores)
+        ceilings.append(result)
+        print(
+            f"  {result['rate']:.1f} pages/s; {result['cpu'] * 1000 / result['pages']:.1f} ms of CPU a page;"
+            f" {result['texts']:,} of {result['pages']:,} pages gave a text"
+        )
+
+    if not args.no_ceiling:
+        measure_ceiling("before the crawl")
+    state_file = scratch / f"{name}.pickle"
+    state_file.write_bytes(pickle.dumps(web))
+    server = Server(state_file)
+    try:
+        feeds_file = folder / f"{name}-feeds.txt"
+        feeds_file.write_text("".join(f"{base}/feed.xml {site['title']}\n" for base, site in zip(server.bases, web["sites"])))
+        print(f"\n(b) scrapy crawl feeds, settings.demo, into a fresh database...", flush=True)
+        for stale in folder.glob(f"{name}.db*"):
+            stale.unlink()
+        first = crawl(folder / f"{name}.db", feeds_file, folder / f"{name}-crawl-1.log", list(args.set), server)
+        describe("first crawl ", first)
+        second = crawl(folder / f"{name}.db", feeds_file, folder / f"{name}-crawl-2.log", list(args.set), server)
+        describe("second crawl", second)
+        if not args.no_ceiling:
+            measure_ceiling("again, right after the crawls")
+        cli = None
+        if not args.no_cli:
+            print(f"\n(c) trafilatura -i URLS -o DIR --fast --parallel 4 --no-comments (SLEEP_TIME = 0)...", flush=True)
+            cli = trafilatura_cli(web, server.bases, folder, server)
+            print(
+                f"  {cli['written']:,} texts written ({cli['served']:,} pages served) in {cli['wall']:.1f} s from start to exit"
+                f" = {cli['rate']:.1f} pages/s; CPU {cli['cpu']:.1f} s; peak RSS {cli['peak_mb']:,.0f} MB; exit code {cli['code']}"
+            )
+    finally:
+        server.stop()
+    for run in (first, second):
+        if run["code"] != 0:
+            print(f"\n  crawl exited with {run['code']}; the end of its log ({run['log']}):")
+            print("    " + "\n    ".join(Path(run["log"]).read_text().splitlines()[-30:]))
+
+    print(f"\nSummary, {name} web ({len(jobs):,} pages, {len(web['sites'])} sites)")
+    results: list[tuple[str, bool]] = []
+    rate_a = sum(c["rate"] for c in ceilings) / len(ceilings) if ceilings else None
+    if rate_a:
+        each = " and ".join(f"{c['rate']:.1f}" for c in ceilings)
+        print(f"  (a) plain trafilatura, {cores} processes {rate_a:6.1f} pages/s (mean of {each})")
+    print(f"  (b) scrapy crawl feeds, start to exit {first['rate']:6.1f} pages/s ({first['new']:,} pages in {first['wall']:.1f} s)")
+    if cli:
+        print(f"  (c) trafilatura command line          {cli['rate']:6.1f} pages/s ({cli['written']:,} pages in {cli['wall']:.1f} s)")
+    target_a = TARGETS[f"{name}_b_a"]
+    if rate_a:
+        ratio = first["rate"] / rate_a
+        results.append((f"{name}: b/a {ratio:.2f}, target >= {target_a}", ratio >= target_a))
+        print(f"  b/a                                   {ratio:6.2f}   target >= {target_a}: {verdict(ratio >= target_a)}")
+    if cli and cli["rate"]:
+        ratio_c = first["rate"] / cli["rate"]
+        target_c = TARGETS.get(f"{name}_b_c")
+        if target_c:
+            results.append((f"{name}: b/c {ratio_c:.2f}, target >= {target_c}", ratio_c >= target_c))
+            print(f"  b/c                                   {ratio_c:6.2f}   target >= {target_c}: {verdict(ratio_c >= target_c)}")
+        else:
+            print(f"  b/c                                   {ratio_c:6.2f}   (no target on this web)")
+    to_first = max(first["to_first"], second["to_first"])
+    rss = first["peak_mb"]
+    stall = max(first["stall_ms"], second["stall_ms"])
+    stored_ok = first["stored"] == len(jobs) == first["served"] and first["code"] == 0
+    share = second["wall"] / first["wall"]
+    second_ok = second["new"] == 0 and share < TARGETS["second_share"] and second["code"] == 0
+    checks = [
+        (f"start to first request {to_first:.2f} s", f"<= {TARGETS['first_request_s']} s", to_first <= TARGETS["first_request_s"]),
+        (f"peak RSS, all processes {rss:,.0f} MB (PSS {first['peak_pss_mb']:,.0f} MB)", f"<= {TARGETS['rss_mb']} MB", rss <= TARGETS["rss_mb"]),
+        (f"longest reactor stall {stall:.0f} ms", f"<= {TARGETS['stall_ms']} ms", stall <= TARGETS["stall_ms"]),
+        (f"stored / listed / served {first['stored']:,} / {len(jobs):,} / {first['served']:,}", "equal", stored_ok),
+        (
+            f"second crawl {second['new']} new in {second['wall']:.2f} s = {share:.1%} of {first['wall']:.1f} s"
+            f" (Scrapy's elapsed {second['elapsed']:.2f} s vs {first['elapsed']:.1f} s)",
+            "0 new, < 5%",
+            second_ok,
+        ),
+    ]
+    for line, target, ok in checks:
+        print(f"  {line}   target {target}: {verdict(ok)}")
+        results.append((f"{name}: {line}, target {target}", ok))
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=2000, help="at least this many article pages (default 2,000)")
-    parser.add_argument("--feeds", type=int, default=20, help="feeds, one site each (default 20)")
-    parser.add_argument("--no-single", action="store_true", help="skip the crawl with one worker process")
-    parser.add_argument("--no-ceiling", action="store_true", help="skip the extraction-alone run")
+    parser.add_argument("--pages", type=int, default=2000, help="cold web: at least this many article pages (default 2,000)")
+    parser.add_argument("--feeds", type=int, default=20, help="cold web: feeds, one site each (default 20)")
+    parser.add_argument("--webs", default="cold,warm", help="which webs, comma-separated (default cold,warm)")
+    parser.add_argument("--no-cli", action="store_true", help="skip trafilatura's command line")
+    parser.add_argument("--no-ceiling", action="store_true", help="skip plain trafilatura's pool")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting for every crawl")
-    parser.add_argument("--keep", type=Path, help="keep the databases and logs in this folder")
-    parser.add_argument("--generated", action="store_true", help="use generated pages even if the corpus is there")
+    parser.add_argument("--keep", type=Path, help="keep the databases, logs and outputs in this folder")
+    parser.add_argument("--generated", action="store_true", help="cold web: generated pages even if the corpus is there")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         serve_main(args.serve)
         return 0
+    webs = [name.strip() for name in args.webs.split(",") if name.strip()]
+    unknown = set(webs) - {"cold", "warm"}
+    if unknown:
+        parser.error(f"--webs takes cold and/or warm, not {', '.join(sorted(unknown))}")
 
     cores = os.cpu_count() or 1
     print(f"Load average {os.getloadavg()[0]:.2f} on {cores} cores")
-    if (CORPUS / "index.jsonl").exists() and not args.generated:
-        base = corpus_pages()
-        print(f"Pages: {len(base)} real pages of 100-300 KB from {CORPUS} (not copied), each served under several URLs")
-    else:
-        base = generated_pages()
-        print(f"Pages: no corpus at {CORPUS}; {len(base)} generated news-like pages, each served under several URLs")
-    pages, anchors = select_pages(base, cores)
-    if not pages:
-        print("error: no page gave an article text to build on", file=sys.stderr)
-        return 2
-    copies = math.ceil(args.pages / len(pages))
-    # Copies of a page go to different feeds (sites), a few hours apart, as wire copies do.
-    plan = [(page, copy, (page + copy * 7) % args.feeds) for copy in range(copies) for page in range(len(pages))]
-    sizes = sorted(len(build_page(pages[p], anchors[p], p, 0)) for p in range(len(pages)))
-    print(
-        f"  {len(pages)} pages with an article of {KEEP_MIN_WORDS}+ words x {copies} copies = {len(plan):,} article pages"
-        f" (median {sizes[len(sizes) // 2] / 1000:.0f} KB, {sum(len(pages[p]) for p, _, _ in plan) / 2**20:,.0f} MB in all),"
-        f" {args.feeds} RSS feeds of about {len(plan) // args.feeds} entries"
-    )
+    # Every web is built before the first crawl: the pools fork while the bench has no threads.
+    built: list[dict] = []
+    if "cold" in webs:
+        if (CORPUS / "index.jsonl").exists() and not args.generated:
+            base = corpus_pages()
+            print(f"Cold web: {len(base)} real pages of 100-300 KB from {CORPUS} (not copied), each served under several URLs")
+        else:
+            base = generated_pages()
+            print(f"Cold web: no corpus at {CORPUS}; {len(base)} generated news-like pages, each served under several URLs")
+        pages, anchors = select_pages(base, cores)
+        if not pages:
+            print("error: no page gave an article text to build on", file=sys.stderr)
+            return 2
+        web = cold_web(pages, anchors, args.pages, args.feeds)
+        jobs = web_jobs(web)
+        print(
+            f"  {len(pages)} pages with an article of {KEEP_MIN_WORDS}+ words x {math.ceil(args.pages / len(pages))} copies"
+            f" = {len(jobs):,} article pages ({sum(len(pages[p]) for p, _ in jobs) / 2**20:,.0f} MB), {args.feeds} RSS feeds"
+        )
+        built.append(web)
+    if "warm" in webs:
+        if (SITES / "index.jsonl").exists():
+            corpus = sites_corpus()
+            keep = select_warm(corpus, cores)
+            web = warm_web(corpus, keep)
+            print(
+                f"Warm web: {len(corpus):,} real pages of {len({site for site, _ in corpus})} sites from {SITES} (not copied);"
+                f" {len(web['pages']):,} with an article of {KEEP_MIN_WORDS}+ words, {len(web['sites'])} sites on hosts"
+                f" 127.0.0.2-{web['sites'][-1]['host']}, each site's pages in the corpus's order"
+            )
+            built.append(web)
+        else:
+            print(f"Warm web: no corpus at {SITES}; skipped")
 
-    # The ceiling is measured right before and right after the crawl, and b is set against the
-    # mean of the two: this VM's speed drifts by 10-20% over minutes, which a single ceiling
-    # run would put into b/a.
-    ceilings: list[tuple[float, float]] = []
-    jobs = [(page, copy, f"http://127.0.0.1:{8000 + feed}{Web.article_path(page, copy)}") for page, copy, feed in plan]
-
-    def measure_ceiling(when: str) -> None:
-        print(f"\n(a) ceiling, {when}: extract_article alone in {cores} processes over the same {len(plan):,} pages...", flush=True)
-        rate, cpu = ceiling(pages, anchors, jobs, cores)
-        ceilings.append((rate, cpu))
-        print(f"  {rate:.1f} pages/s; extraction {cpu:.1f} s of CPU, {cpu * rate / (len(plan) * cores):.0%} of {cores} cores")
-
-    if not args.no_ceiling:
-        measure_ceiling("before the crawls")
-
+    results: list[tuple[str, bool]] = []
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        state_file = Path(scratch) / "web.pickle"
-        state_file.write_bytes(pickle.dumps({"pages": pages, "anchors": anchors, "feeds": args.feeds, "plan": plan}))
-        server = Server(state_file)
-        try:
-            feeds_file = folder / "feeds.txt"
-            feeds_file.write_text("".join(f"http://127.0.0.1:{port}/feed.xml Bench outlet {n}\n" for n, port in enumerate(server.ports)))
-            settings = list(args.set)
-            print(f"\n(b) scrapy crawl feeds, settings.demo, {cores} workers (default), into a fresh database...", flush=True)
-            for stale in folder.glob("bench*.db*"):
-                stale.unlink()
-            first = crawl(folder / "bench.db", feeds_file, folder / "crawl-1.log", settings)
-            describe("first crawl ", first)
-            served = server.counts()
-            second = crawl(folder / "bench.db", feeds_file, folder / "crawl-2.log", settings)
-            describe("second crawl", second)
-            # The second ceiling comes right after the crawl it is set against (the second crawl
-            # takes a few seconds), not after the one-worker crawl: the drift has less time.
-            if not args.no_ceiling:
-                measure_ceiling("again, right after the crawl")
-            single = None
-            if not args.no_single:
-                print("\n    the same with one worker process (-s NEWS_EXTRACT_WORKERS=1), fresh database...", flush=True)
-                single = crawl(folder / "bench-1.db", feeds_file, folder / "crawl-single.log", [*settings, "NEWS_EXTRACT_WORKERS=1"])
-                describe("one worker  ", single)
-        finally:
-            server.stop()
-        for run in (first, second, single):
-            if run and run["code"] != 0:
-                print(f"\n  crawl exited with {run['code']}; the end of its log ({run['log']}):")
-                print("    " + "\n    ".join(Path(run["log"]).read_text().splitlines()[-30:]))
+        for web in built:
+            results += run_web(web, args, cores, Path(scratch), folder)
 
-    print("\nSummary")
-    ok = True
-    rate_a = sum(rate for rate, _ in ceilings) / len(ceilings) if ceilings else None
-    if rate_a:
-        ratio = first["rate"] / rate_a
-        ok &= ratio >= TARGETS["ratio"]
-        print(f"  (a) ceiling                   {rate_a:6.1f} pages/s (mean of {' and '.join(f'{rate:.1f}' for rate, _ in ceilings)})")
-    print(f"  (b) crawl end to end          {first['rate']:6.1f} pages/s ({first['elapsed']:.1f} s from the first request, process {first['wall']:.1f} s)")
-    if rate_a:
-        print(f"  (c) b/a                       {ratio:6.2f}   target >= {TARGETS['ratio']}: {verdict(ratio >= TARGETS['ratio'])}")
-        # The same comparison in CPU time, which the drift does not move: the share of the cores
-        # that extracted during the crawl against the share during the ceiling runs.
-        crawl_share = first["extract_cpu"] / (first["elapsed"] * cores)
-        ceiling_share = sum(cpu for _, cpu in ceilings) / sum(len(plan) / rate * cores for rate, _ in ceilings)
-        # That ratio is b/a with each side's extraction counted in CPU time: the same target.
-        corrected = crawl_share / ceiling_share
-        print(
-            f"      drift-corrected b/a         {corrected:6.3f}  target >= {TARGETS['ratio']}: {verdict(corrected >= TARGETS['ratio'])}"
-            f" (share of the cores extracting, crawl / ceiling: {crawl_share:.1%} / {ceiling_share:.1%})"
-        )
-    if single:
-        print(f"      one worker / {cores} workers    {single['rate']:6.1f} / {first['rate']:.1f} pages/s (x{first['rate'] / single['rate']:.2f})")
-    rss_ok = first["peak_mb"] <= TARGETS["rss_mb"] and (not single or single["peak_mb"] <= TARGETS["rss_mb"])
-    stall = max(first["stall_ms"], second["stall_ms"])
-    stall_ok = stall <= TARGETS["stall_ms"]
-    stored_ok = first["stored"] == len(plan) == served["articles"] and first["code"] == 0
-    share = second["elapsed"] / first["elapsed"]
-    second_ok = second["new"] == 0 and share < TARGETS["second_share"] and second["code"] == 0
-    ok &= rss_ok and stall_ok and stored_ok and second_ok
-    print(f"  peak RSS, all processes       {first['peak_mb']:6.0f} MB   target <= {TARGETS['rss_mb']} MB: {verdict(rss_ok)}")
-    print(f"  longest reactor stall         {stall:6.0f} ms   target <= {TARGETS['stall_ms']} ms: {verdict(stall_ok)}")
-    print(
-        f"  stored / served               {first['stored']:,} / {len(plan):,} pages listed, {served['articles']:,} fetched"
-        f"   target equal: {verdict(stored_ok)}"
-    )
-    print(
-        f"  second crawl                  {second['new']} new, {second['elapsed']:.2f} s vs {first['elapsed']:.1f} s"
-        f" ({share:.1%}; whole process {second['wall']:.1f} s vs {first['wall']:.1f} s)"
-        f"   target 0 new, < 5%: {verdict(second_ok)}"
-    )
-    print(f"  load average now              {os.getloadavg()[0]:.2f}")
+    print("\nTargets")
+    for line, ok in results:
+        print(f"  {verdict(ok):8} {line}")
+    print(f"Load average now {os.getloadavg()[0]:.2f}")
     return 0
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -48,8 +49,28 @@ def loop():
 def extract(crawler, loop):
     pipeline = ExtractPipeline.from_crawler(crawler)
     loop.run_until_complete(pipeline.open_spider())
+    loop.run_until_complete(pipeline.ready())
     yield pipeline
     loop.run_until_complete(pipeline.close_spider())
+
+
+def test_the_crawl_does_not_wait_for_the_workers_to_start(crawler, loop):
+    # open_spider returns at once (the crawl fetches its feeds meanwhile); the first page waits
+    # for the pool, and a crawl that closes before any page still stops the workers it started.
+    pipeline = ExtractPipeline.from_crawler(crawler)
+    loop.run_until_complete(pipeline.open_spider())
+    assert pipeline.pool is None
+    item = loop.run_until_complete(pipeline.process_item(fetched(SEED_PAGES[0])))
+    assert item["words"] > 200 and pipeline.pool is not None
+    pids = [worker.process.pid for worker in pipeline.pool.workers]
+    loop.run_until_complete(pipeline.close_spider())
+    assert pids and not any(Path(f"/proc/{pid}").exists() for pid in pids)
+
+    idle = ExtractPipeline.from_crawler(crawler)
+    loop.run_until_complete(idle.open_spider())
+    starting = idle._starting
+    loop.run_until_complete(idle.close_spider())
+    assert starting is not None and starting.result().closed and not starting.result().workers
 
 
 def test_worker_returns_everything_dedup_needs(extract, loop):
