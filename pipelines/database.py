@@ -76,17 +76,7 @@ def stop_on_storage_failure(crawler: Crawler, error: BaseException) -> None:
     )
     if stats is not None:
         stats.set_value(STORAGE_FAILURE_STAT, f"{type(error).__name__}: {error}")
-    engine = crawler.engine
-    if engine is None or engine.spider is None:
-        return
-    from scrapy.utils.defer import deferred_from_coro
-    from twisted.internet import reactor
-
-    def close() -> None:
-        if engine.spider is not None and engine._slot is not None and engine._slot.closing is None:
-            deferred_from_coro(engine.close_spider_async(reason="database_error"))
-
-    reactor.callLater(0, close)  # type: ignore[attr-defined]
+    close_spider_soon(crawler, "database_error")
 
 
 def stop_on_redis_failure(crawler: Any, error: BaseException) -> None:
@@ -102,14 +92,21 @@ def stop_on_redis_failure(crawler: Any, error: BaseException) -> None:
         message,
     )
     stats.set_value(REDIS_FAILURE_STAT, message)
+    close_spider_soon(crawler, "redis_error")
+
+
+def close_spider_soon(crawler: Any, reason: str) -> None:
+    """Close the running spider with ``reason`` on the reactor's next turn (not from inside the
+    failing call), unless it is already closing."""
     engine = crawler.engine
     if engine is None or engine.spider is None:
         return
+    from scrapy.utils.defer import deferred_from_coro
     from twisted.internet import reactor
 
     def close() -> None:
         if engine.spider is not None and engine._slot is not None and engine._slot.closing is None:
-            deferred_from_coro(engine.close_spider_async(reason="redis_error"))
+            deferred_from_coro(engine.close_spider_async(reason=reason))
 
     reactor.callLater(0, close)  # type: ignore[attr-defined]
 

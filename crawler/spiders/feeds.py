@@ -332,18 +332,25 @@ class FeedsSpider(scrapy.Spider):
                                        else f"{response.request.url} (not a feed)")  # fmt: skip
                 self.crawler.stats.inc_value("wirecrawl/discovery/not_feeds")
                 return
-            if url in discovery.feeds:
-                return
-            discovery.feeds.append(url)
-            db = news_database(self.crawler)
-            db.begin()
-            db.site_sources.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
-            self.crawler.stats.inc_value("wirecrawl/discovery/feeds")
-            response.meta["feed_url"] = url
-            async for request in self.parse_feed_async(response):
+            async for request in self._take_discovered_feed(discovery, url, response):
                 yield request
         finally:
             self._discovery_step_done(discovery)
+
+    async def _take_discovered_feed(
+        self, discovery: SiteDiscovery, url: str, response: Response
+    ) -> AsyncIterator[scrapy.Request]:
+        """Register a feed found at a site's discovery (once) and read the response as that feed."""
+        if url in discovery.feeds:
+            return
+        discovery.feeds.append(url)
+        db = news_database(self.crawler)
+        db.begin()
+        db.site_sources.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
+        self.crawler.stats.inc_value("wirecrawl/discovery/feeds")
+        response.meta["feed_url"] = url
+        async for request in self.parse_feed_async(response):
+            yield request
 
     def discovery_failed(self, failure: Failure) -> None:
         meta = failure.request.meta
@@ -437,14 +444,8 @@ class FeedsSpider(scrapy.Spider):
         if discovery is not None:
             if reading.failure and is_feed(response.body):
                 # robots.txt (or a usual path) names a feed, as sites do: read it as one from now on.
-                if url not in discovery.feeds:
-                    discovery.feeds.append(url)
-                    db.begin()
-                    db.site_sources.register([{"url": url, "kind": FEED, "discovered_from": discovery.site_url}])
-                    self.crawler.stats.inc_value("wirecrawl/discovery/feeds")
-                    response.meta["feed_url"] = url
-                    async for request in self.parse_feed_async(response):
-                        yield request
+                async for request in self._take_discovered_feed(discovery, url, response):
+                    yield request
                 return
             if reading.failure and not meta.get("declared"):
                 discovery.tried.append(f"{response.request.url} ({reading.failure[:60]})")
